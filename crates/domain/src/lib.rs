@@ -1,0 +1,1 @@
+//! Core types and rules of cohortsync: cohorts, members, email keys, field names and the diff.

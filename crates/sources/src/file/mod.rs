@@ -1,0 +1,1 @@
+//! Streaming readers for cohort files in CSV and JSON Lines.

@@ -1,0 +1,3 @@
+//! Sources of cohort members: file readers (CSV and JSON Lines).
+
+pub mod file;
