@@ -37,53 +37,56 @@ pub const ENDPOINT_NAMES: &[&str] = &[
 /// 413 and the envelope, so this limit sits well above that.
 const BODY_READ_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
+/// Prefix of every API path.
+const API: &str = "/API/v3";
+
 pub fn router(shared: SharedState) -> Router {
-    let api = Router::new()
-        .route("/whoami", get(directories::whoami))
-        .route("/directories", get(directories::list_directories))
+    // Routes carry the full path instead of a nested router, because handlers build
+    // `nextPage` URLs from the request path and a nested router strips its prefix.
+    let api = |path: &str| format!("{API}{path}");
+    Router::new()
+        .route(&api("/whoami"), get(directories::whoami))
+        .route(&api("/directories"), get(directories::list_directories))
         .route(
-            "/directories/{dir}/mailinglists",
+            &api("/directories/{dir}/mailinglists"),
             get(directories::list_mailing_lists),
         )
         .route(
-            "/directories/{dir}/mailinglists/{ml}",
+            &api("/directories/{dir}/mailinglists/{ml}"),
             get(directories::get_mailing_list),
         )
         .route(
-            "/directories/{dir}/mailinglists/{ml}/contacts",
+            &api("/directories/{dir}/mailinglists/{ml}/contacts"),
             get(contacts::list_contacts).post(contacts::create_contact),
         )
         .route(
-            "/directories/{dir}/mailinglists/{ml}/contacts/{cid}",
+            &api("/directories/{dir}/mailinglists/{ml}/contacts/{cid}"),
             get(contacts::get_list_contact)
                 .put(contacts::update_list_contact)
                 .delete(contacts::remove_list_contact),
         )
         .route(
-            "/directories/{dir}/contacts/{cid}",
+            &api("/directories/{dir}/contacts/{cid}"),
             get(contacts::get_directory_contact)
                 .put(contacts::update_directory_contact)
                 .delete(contacts::delete_directory_contact),
         )
         .route(
-            "/directories/{dir}/contacts/search",
+            &api("/directories/{dir}/contacts/search"),
             post(search::search_contacts),
         )
         .route(
-            "/directories/{dir}/mailinglists/{ml}/transactioncontacts",
+            &api("/directories/{dir}/mailinglists/{ml}/transactioncontacts"),
             post(imports::start_import),
         )
         .route(
-            "/directories/{dir}/mailinglists/{ml}/transactioncontacts/{import_id}",
+            &api("/directories/{dir}/mailinglists/{ml}/transactioncontacts/{import_id}"),
             get(imports::import_status),
         )
         .route(
-            "/directories/{dir}/imports/api-import/jobs/{import_id}/report",
+            &api("/directories/{dir}/imports/api-import/jobs/{import_id}/report"),
             get(imports::import_report),
-        );
-
-    Router::new()
-        .nest("/API/v3", api)
+        )
         .route("/oauth2/token", post(oauth::token))
         .route(
             "/oauth2/auth",
