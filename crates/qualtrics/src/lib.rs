@@ -11,6 +11,7 @@ mod client;
 mod credentials;
 mod directories;
 mod directory_contacts;
+mod directory_update;
 mod error;
 mod http;
 mod ids;
