@@ -1,0 +1,94 @@
+//! Checks before the first write, and the row reports of rows that are never written.
+
+use cohortsync_domain::Plan;
+use cohortsync_qualtrics::QualtricsClient;
+use cohortsync_store::{RowOperation, RowOutcome, RowReport};
+
+use crate::request::{Destination, RemovalMode};
+
+/// Confirms that the mailing list exists and reads whether the directory de-duplicates
+/// contacts on email. Returns a message for the run report when the destination is unusable.
+pub(crate) async fn preflight(client: &QualtricsClient, destination: &Destination) -> Result<bool, String> {
+    let directory_id = &destination.directory_id;
+    let list_id = &destination.mailing_list_id;
+
+    if let Err(error) = client.get_mailing_list(directory_id, list_id).await {
+        return Err(match error.status() {
+            Some(404) => format!(
+                "mailing list {list_id} not found in directory {directory_id}: check the \
+                 destination's directory_id and mailing_list_id ({error})"
+            ),
+            _ => format!("reading mailing list {list_id} failed: {error}"),
+        });
+    }
+
+    let directories = client
+        .list_directories()
+        .await
+        .map_err(|error| format!("listing the directories failed: {error}"))?;
+    let directory = directories
+        .iter()
+        .find(|d| &d.directory_id == directory_id)
+        .ok_or_else(|| {
+            format!(
+                "directory {directory_id} not found among the {} directories these credentials \
+                 can read: check the destination's directory_id",
+                directories.len()
+            )
+        })?;
+    Ok(directory.deduplication_criteria.email)
+}
+
+/// Row reports of a dry run: what each entering and leaving row would do.
+pub(crate) fn planned_reports(plan: &Plan, removal: RemovalMode) -> Vec<RowReport> {
+    let entering = plan.entering.iter().map(|e| RowReport {
+        email: Some(e.member.email.original().to_owned()),
+        user_id: e.member.member.user_id.clone(),
+        operation: if e.previous.as_ref().is_some_and(|p| p.contact_id.is_some()) {
+            RowOperation::Update
+        } else {
+            RowOperation::Create
+        },
+        outcome: RowOutcome::Planned,
+        reason: e
+            .renamed_from
+            .as_ref()
+            .map(|old| format!("cohort renamed: {old:?} will be set inactive")),
+        contact_id: e.previous.as_ref().and_then(|p| p.contact_id.clone()),
+    });
+    let leaving_operation = match removal {
+        RemovalMode::Inactive => RowOperation::SetInactive,
+        RemovalMode::RemoveFromList => RowOperation::RemoveFromList,
+        RemovalMode::None => RowOperation::None,
+    };
+    let leaving = plan.leaving.iter().map(|l| RowReport {
+        email: Some(l.row.email.clone()),
+        user_id: l.row.user_id.clone(),
+        operation: leaving_operation,
+        outcome: RowOutcome::Planned,
+        reason: None,
+        contact_id: l.row.contact_id.clone(),
+    });
+    entering.chain(leaving).collect()
+}
+
+/// Row reports failing every entering and leaving row with `message`.
+pub(crate) fn unattempted_reports(plan: &Plan, message: &str) -> Vec<RowReport> {
+    let entering = plan.entering.iter().map(|e| RowReport {
+        email: Some(e.member.email.original().to_owned()),
+        user_id: e.member.member.user_id.clone(),
+        operation: RowOperation::Create,
+        outcome: RowOutcome::Failed,
+        reason: Some(format!("not attempted: {message}")),
+        contact_id: e.previous.as_ref().and_then(|p| p.contact_id.clone()),
+    });
+    let leaving = plan.leaving.iter().map(|l| RowReport {
+        email: Some(l.row.email.clone()),
+        user_id: l.row.user_id.clone(),
+        operation: RowOperation::SetInactive,
+        outcome: RowOutcome::Failed,
+        reason: Some(format!("not attempted: {message}")),
+        contact_id: l.row.contact_id.clone(),
+    });
+    entering.chain(leaving).collect()
+}
