@@ -1,0 +1,85 @@
+//! Turning configuration into live objects: the store, Qualtrics clients, engine requests.
+
+use std::num::NonZeroU32;
+use std::path::Path;
+
+use anyhow::{anyhow, Context};
+use cohortsync_engine::Destination as EngineDestination;
+use cohortsync_qualtrics::{Credentials, OAuthApp, QualtricsClient, SecretString, Settings};
+use cohortsync_store::Store;
+
+use crate::config::{Config, CredentialsRef, Destination};
+use crate::failure::Failure;
+
+/// Loads the config file named by `--config` or `COHORTSYNC_CONFIG`.
+pub fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    let path = path.ok_or_else(|| {
+        Failure::usage(anyhow!(
+            "no config file: pass --config FILE or set COHORTSYNC_CONFIG (see `cohortsync demo` to try it without one)"
+        ))
+    })?;
+    Config::load(path).map_err(Failure::usage)
+}
+
+/// Opens the store named in the config.
+pub async fn open_store(config: &Config) -> Result<Store, Failure> {
+    Store::open(&config.store_url)
+        .await
+        .with_context(|| format!("opening the store {}", config.store_url))
+        .map_err(Failure::failed)
+}
+
+/// Reads a secret from the environment variable the config names.
+fn secret_from_env(variable: &str, what: &str, destination: &str) -> Result<SecretString, Failure> {
+    match std::env::var(variable) {
+        Ok(value) if !value.trim().is_empty() => Ok(SecretString::from(value.trim().to_owned())),
+        Ok(_) => Err(Failure::usage(anyhow!(
+            "environment variable {variable} is empty; set it to the {what} of destination {destination:?}"
+        ))),
+        Err(_) => Err(Failure::usage(anyhow!(
+            "environment variable {variable} is not set; set it to the {what} of destination {destination:?}"
+        ))),
+    }
+}
+
+/// Builds a Qualtrics client for a destination, reading its secret from the environment.
+pub fn qualtrics_client(destination: &Destination) -> Result<QualtricsClient, Failure> {
+    let credentials = match &destination.credentials {
+        CredentialsRef::ApiToken { env } => {
+            Credentials::ApiToken(secret_from_env(env, "Qualtrics API token", &destination.name)?)
+        }
+        CredentialsRef::ClientCredentials {
+            client_id,
+            client_secret_env,
+            scopes,
+        } => Credentials::ClientCredentials {
+            app: OAuthApp {
+                client_id: client_id.clone(),
+                client_secret: secret_from_env(
+                    client_secret_env,
+                    "Qualtrics OAuth client secret",
+                    &destination.name,
+                )?,
+            },
+            scopes: scopes.clone(),
+        },
+    };
+    let mut settings = Settings::new(destination.datacenter_id.clone());
+    settings.base_url = destination.base_url.clone();
+    if let Some(per_minute) = destination.requests_per_minute.and_then(NonZeroU32::new) {
+        settings.requests_per_minute = per_minute;
+    }
+    QualtricsClient::new(settings, credentials)
+        .with_context(|| format!("destination {:?}", destination.name))
+        .map_err(Failure::usage)
+}
+
+/// The engine's view of a configured destination.
+pub fn engine_destination(destination: &Destination) -> EngineDestination {
+    EngineDestination {
+        name: destination.name.clone(),
+        directory_id: destination.directory_id.clone(),
+        mailing_list_id: destination.mailing_list_id.clone(),
+        email_property: destination.email_property.clone(),
+    }
+}
