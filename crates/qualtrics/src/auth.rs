@@ -20,23 +20,25 @@ pub(crate) struct AuthHeader {
 /// Attaches credentials to requests and owns the bearer token of an OAuth client.
 pub(crate) enum Authenticator {
     ApiToken(SecretString),
-    Bearer(TokenManager),
+    Bearer(Box<TokenManager>),
 }
 
 impl Authenticator {
     pub(crate) fn new(credentials: Credentials, endpoint: TokenEndpoint) -> Authenticator {
         match credentials {
             Credentials::ApiToken(token) => Authenticator::ApiToken(token),
-            Credentials::ClientCredentials { app, scopes } => Authenticator::Bearer(TokenManager {
-                app,
-                grant: ManagedGrant::ClientCredentials { scopes },
-                endpoint,
-                state: Mutex::new(TokenState::default()),
-            }),
+            Credentials::ClientCredentials { app, scopes } => {
+                Authenticator::Bearer(Box::new(TokenManager {
+                    app,
+                    grant: ManagedGrant::ClientCredentials { scopes },
+                    endpoint,
+                    state: Mutex::new(TokenState::default()),
+                }))
+            }
             Credentials::AuthorizationCode { app, tokens } => {
                 let refresh_token = tokens.refresh_token.clone();
                 let current = CurrentToken::from_set(tokens, 1);
-                Authenticator::Bearer(TokenManager {
+                Authenticator::Bearer(Box::new(TokenManager {
                     app,
                     grant: ManagedGrant::AuthorizationCode,
                     endpoint,
@@ -45,12 +47,12 @@ impl Authenticator {
                         refresh_token,
                         generation: 1,
                     }),
-                })
+                }))
             }
         }
     }
 
-    /// The header for the next request, fetching or refreshing a bearer token when needed.
+    /// Returns the header for the next request, fetching or refreshing a bearer token when needed.
     pub(crate) async fn header(&self) -> Result<AuthHeader, Error> {
         match self {
             Authenticator::ApiToken(token) => Ok(AuthHeader {
@@ -76,7 +78,7 @@ impl Authenticator {
         }
     }
 
-    /// The refresh token held now, which may have been rotated by a refresh.
+    /// Returns the current refresh token, which a refresh may have rotated.
     pub(crate) async fn refresh_token(&self) -> Option<SecretString> {
         match self {
             Authenticator::ApiToken(_) => None,
@@ -177,7 +179,7 @@ impl TokenManager {
     }
 }
 
-/// The grant a token manager renews with when it holds no refresh token.
+/// The grant a token manager renews with when it has no refresh token.
 enum ManagedGrant {
     ClientCredentials { scopes: Vec<String> },
     AuthorizationCode,

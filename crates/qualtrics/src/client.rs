@@ -75,17 +75,17 @@ impl QualtricsClient {
         self.http.requests_sent.load(Ordering::Relaxed)
     }
 
-    /// The settings the client was built with.
+    /// Returns the settings the client was built with.
     pub fn settings(&self) -> &Settings {
         &self.http.settings
     }
 
-    /// The rate limiter shared by all clients of this account.
+    /// Returns the rate limiter shared by all clients of this account.
     pub fn rate_limiter(&self) -> &Arc<AccountLimiter> {
         &self.http.limiter
     }
 
-    /// The refresh token held now, for callers that persist it: a refresh may rotate it.
+    /// Returns the current refresh token, for callers that persist it, because a refresh may rotate it.
     /// `None` for API tokens and grants without one.
     pub async fn current_refresh_token(&self) -> Option<SecretString> {
         self.http.auth.refresh_token().await
@@ -216,7 +216,7 @@ pub struct Page<T> {
     pub next: Option<PageCursor>,
 }
 
-/// Where the next page of a collection starts. Opaque; pass it back to the page call.
+/// Position of the next page of a collection. It is opaque: pass it back to the page call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageCursor {
     url: Url,

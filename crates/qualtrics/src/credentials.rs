@@ -21,7 +21,7 @@ pub struct TokenSet {
     pub access_token: SecretString,
     /// A refresh token, when the grant returned one (authorization code with `offline` scope).
     pub refresh_token: Option<SecretString>,
-    /// `expires_in` as returned; `None` when the response did not say.
+    /// `expires_in` as returned, or `None` when the response omitted it.
     pub expires_in: Option<Duration>,
     /// When the token response arrived, so that `expires_in` can be turned into a deadline.
     pub received_at: Instant,
@@ -29,7 +29,7 @@ pub struct TokenSet {
     pub scopes: Vec<String>,
 }
 
-/// How a client authenticates. `Debug` masks every secret.
+/// Credentials of a client. `Debug` masks every secret.
 #[derive(Debug, Clone)]
 pub enum Credentials {
     /// A 40-character API token sent as `X-API-TOKEN`.
@@ -52,7 +52,7 @@ pub enum Credentials {
 }
 
 impl Credentials {
-    /// A non-secret identity of the credential, for rate-limiter keys and logs: the OAuth client
+    /// Returns a non-secret identity of the credential, for rate-limiter keys and logs: the OAuth client
     /// ID, or a 64-bit hash of the API token.
     pub fn identity(&self) -> String {
         match self {

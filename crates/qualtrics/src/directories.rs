@@ -38,7 +38,7 @@ pub struct WhoAmI {
     pub email: Option<String>,
 }
 
-/// Which fields a directory matches on when de-duplicating contacts.
+/// Fields that a directory matches on when it de-duplicates contacts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeduplicationCriteria {

@@ -55,7 +55,7 @@ pub enum Error {
     InvalidResponse {
         /// Client-side name of the call.
         endpoint: &'static str,
-        /// What was wrong with the body.
+        /// Description of the problem with the body.
         message: String,
     },
 
@@ -102,7 +102,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status of an API error, if this is one.
+    /// Returns the HTTP status of an API or OAuth error, if one arrived.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => Some(*status),
@@ -111,7 +111,7 @@ impl Error {
         }
     }
 
-    /// The Qualtrics `errorCode` of an API error, if any.
+    /// Returns the Qualtrics `errorCode` of an API error, if any.
     pub fn error_code(&self) -> Option<&str> {
         match self {
             Error::Api { error_code, .. } => error_code.as_deref(),
@@ -119,7 +119,7 @@ impl Error {
         }
     }
 
-    /// The Qualtrics `requestId` of an API error, if any.
+    /// Returns the Qualtrics `requestId` of an API error, if any.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. } => request_id.as_deref(),

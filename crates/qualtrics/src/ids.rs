@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {kind} {value:?}: expected {rule}, for example {example:?}")]
 pub struct IdError {
-    /// Which identifier was parsed, e.g. "mailing list ID".
+    /// Kind of identifier parsed, e.g. "mailing list ID".
     pub kind: &'static str,
     /// The rejected input.
     pub value: String,
@@ -50,7 +50,7 @@ macro_rules! prefixed_id {
         pub struct $name(String);
 
         impl $name {
-            /// The identifier as sent to Qualtrics.
+            /// Returns the identifier as sent to Qualtrics.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -130,7 +130,7 @@ prefixed_id!(
 pub struct DatacenterId(String);
 
 impl DatacenterId {
-    /// The identifier as used in the host name.
+    /// Returns the identifier as used in the host name.
     pub fn as_str(&self) -> &str {
         &self.0
     }

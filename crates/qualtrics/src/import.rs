@@ -42,7 +42,7 @@ struct ImportBody<'a> {
     contacts: &'a [ImportContact],
 }
 
-/// The answer to an import request.
+/// The result of an import request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportStarted {
     /// The import job ID, for [`QualtricsClient::import_status`] and the report.
@@ -81,7 +81,7 @@ pub struct ImportStatus {
 }
 
 impl ImportStatus {
-    /// Whether the job has stopped, successfully or not.
+    /// Returns whether the job has stopped, successfully or not.
     pub fn is_finished(&self) -> bool {
         matches!(self.status.as_str(), "completed" | "failed")
     }
@@ -146,7 +146,7 @@ struct RawReportPage {
     skip_token: Option<String>,
 }
 
-/// How [`QualtricsClient::wait_for_import`] polls: the first interval doubles after each poll up
+/// The polling schedule of [`QualtricsClient::wait_for_import`]: the first interval doubles after each poll up
 /// to `max_interval`, and polling stops with [`Error::ImportTimedOut`] after `timeout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollPolicy {
@@ -325,7 +325,7 @@ impl QualtricsClient {
     }
 }
 
-/// An unprocessed entry is an index, sent as a number or as numeric text.
+/// Reads an unprocessed entry, an index sent as a number or as numeric text.
 fn unprocessed_index(value: &serde_json::Value) -> Option<usize> {
     match value {
         serde_json::Value::Number(number) => number.as_u64().map(|n| n as usize),
@@ -334,7 +334,7 @@ fn unprocessed_index(value: &serde_json::Value) -> Option<usize> {
     }
 }
 
-/// The `skipToken` query parameter of a `nextPage` URL.
+/// Extracts the `skipToken` query parameter of a `nextPage` URL.
 fn skip_token_of(next_page: &str) -> Option<String> {
     let url = url::Url::parse(next_page)
         .or_else(|_| url::Url::parse("http://localhost/").and_then(|base| base.join(next_page)))

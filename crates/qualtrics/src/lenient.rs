@@ -16,7 +16,7 @@ fn scalar_text(value: Value) -> Option<String> {
     }
 }
 
-/// Embedded data as strings. Numbers and booleans become their text; null values are dropped;
+/// Deserializes embedded data as strings. Numbers and booleans become their text; null values are dropped;
 /// a null or missing map becomes `None`.
 pub(crate) fn embedded_data<'de, D>(
     deserializer: D,
@@ -32,7 +32,7 @@ where
     }))
 }
 
-/// An optional string that may arrive as a number or boolean.
+/// Deserializes an optional string that may arrive as a number or boolean.
 pub(crate) fn opt_string<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
@@ -40,7 +40,7 @@ where
     Ok(Option::<Value>::deserialize(deserializer)?.and_then(scalar_text))
 }
 
-/// A boolean that may arrive as null (false), `"true"`/`"false"` or 0/1.
+/// Deserializes a boolean that may arrive as null (false), `"true"`/`"false"` or 0/1.
 pub(crate) fn flag<'de, D>(deserializer: D) -> Result<bool, D::Error>
 where
     D: Deserializer<'de>,
@@ -54,7 +54,7 @@ where
     })
 }
 
-/// A count that may arrive as null, a number or a numeric string.
+/// Deserializes a count that may arrive as null, a number or a numeric string.
 pub(crate) fn opt_u64<'de, D>(deserializer: D) -> Result<Option<u64>, D::Error>
 where
     D: Deserializer<'de>,

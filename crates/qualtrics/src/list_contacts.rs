@@ -76,7 +76,7 @@ pub struct NewContact {
 /// [`QualtricsClient::set_embedded_fields`].
 pub type ContactUpdate = NewContact;
 
-/// The answer to a create: the contact ID and the membership ID.
+/// The result of a create: the contact ID and the membership ID.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedContact {

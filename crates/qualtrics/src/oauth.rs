@@ -293,7 +293,7 @@ impl AuthorizationCodeFlow {
         })
     }
 
-    /// A random `state` value (32 letters and digits) to bind the browser round trip to the
+    /// Generates a random `state` value (32 letters and digits) to bind the browser round trip to the
     /// session that started it.
     pub fn new_state() -> String {
         Alphanumeric.sample_string(&mut rand::rng(), 32)

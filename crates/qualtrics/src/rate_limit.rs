@@ -20,7 +20,7 @@ impl AccountKey {
         AccountKey(format!("{origin}|{credential_identity}"))
     }
 
-    /// The key as text, for logs.
+    /// Returns the key as text, for logs.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -34,12 +34,12 @@ pub struct RateLimiters {
 }
 
 impl RateLimiters {
-    /// An empty registry, for callers that want limiters apart from the process-wide one.
+    /// Creates an empty registry, for callers that need limiters apart from the process-wide one.
     pub fn new() -> RateLimiters {
         RateLimiters::default()
     }
 
-    /// The process-wide registry that [`crate::QualtricsClient::new`] uses.
+    /// Returns the process-wide registry that [`crate::QualtricsClient::new`] uses.
     pub fn shared() -> &'static RateLimiters {
         static SHARED: OnceLock<RateLimiters> = OnceLock::new();
         SHARED.get_or_init(RateLimiters::new)

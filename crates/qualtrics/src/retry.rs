@@ -16,7 +16,7 @@ pub enum RequestSafety {
     OnlyIfNotSent,
 }
 
-/// What one attempt produced, as far as the retry decision is concerned.
+/// The result of one attempt, reduced to what the retry decision needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptOutcome {
     /// A response with this status arrived; `retry_after` is the parsed `Retry-After`.
@@ -107,7 +107,7 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    /// A fresh schedule from the settings: `max_attempts - 1` retries at most.
+    /// Creates a schedule from the settings that allows at most `max_attempts - 1` retries.
     pub fn new(settings: &Settings) -> Backoff {
         let retries = settings.max_attempts.saturating_sub(1) as usize;
         let delays = ExponentialBuilder::new()
@@ -124,7 +124,7 @@ impl Backoff {
         }
     }
 
-    /// The wait before the next retry, or `None` when the attempts are used up.
+    /// Returns the wait before the next retry, or `None` when the attempts are used up.
     ///
     /// A server-given `Retry-After` replaces the computed delay, capped at `retry_after_cap`.
     pub fn next_delay(&mut self, retry_after: Option<Duration>) -> Option<Duration> {

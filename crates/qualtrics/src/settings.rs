@@ -24,16 +24,18 @@ pub struct Settings {
     pub backoff_base: Duration,
     /// Longest computed backoff delay.
     pub backoff_cap: Duration,
-    /// Longest wait a `Retry-After` header may impose; longer values are cut to this.
+    /// Maximum wait that a `Retry-After` header can impose. Longer values are cut to this.
     pub retry_after_cap: Duration,
     /// Client-side request budget per minute, shared by all clients of one account.
     pub requests_per_minute: NonZeroU32,
 }
 
 impl Settings {
-    /// Settings with production defaults for a datacenter: 30 s per attempt, 5 attempts,
-    /// backoff 500 ms doubling to 30 s, `Retry-After` capped at 120 s, 3,000 requests a minute
-    /// (the per-brand limit that secondary sources report; not confirmed by Qualtrics).
+    /// Creates settings with production defaults for a datacenter: 30 s per attempt, 5 attempts,
+    /// backoff 500 ms doubling to 30 s, and `Retry-After` capped at 120 s.
+    ///
+    /// NOTE: the default of 3,000 requests a minute is the per-brand limit that secondary
+    /// sources report. Qualtrics does not document it.
     pub fn new(datacenter_id: DatacenterId) -> Settings {
         Settings {
             datacenter_id,
@@ -75,7 +77,7 @@ impl Settings {
         Ok(())
     }
 
-    /// The origin that OAuth endpoints hang off: the override, or `https://{dc}.qualtrics.com`.
+    /// Returns the origin of API and OAuth endpoints: the override, or `https://{dc}.qualtrics.com`.
     pub fn origin(&self) -> Url {
         match &self.base_url {
             Some(url) => {
@@ -90,19 +92,19 @@ impl Settings {
         }
     }
 
-    /// The API root, `{origin}/API/v3/`.
+    /// Returns the API root, `{origin}/API/v3/`.
     pub fn api_root(&self) -> Url {
         self.origin().join("API/v3/").expect("static path joins")
     }
 
-    /// The OAuth token endpoint, `{origin}/oauth2/token`.
+    /// Returns the OAuth token endpoint, `{origin}/oauth2/token`.
     pub fn token_url(&self) -> Url {
         self.origin()
             .join("oauth2/token")
             .expect("static path joins")
     }
 
-    /// The OAuth authorization page, `{origin}/oauth2/auth`.
+    /// Returns the OAuth authorization page, `{origin}/oauth2/auth`.
     pub fn authorize_url(&self) -> Url {
         self.origin()
             .join("oauth2/auth")

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 const DIRECTORY: &str = "POOL_FxTuReDiReCt001";
 const LIST: &str = "CG_FxTuReLiSt00001";
 
-/// A loopback server answering `"METHOD /path"` with a fixed status and fixture body.
+/// Starts a loopback server that returns a fixed status and fixture body for each `"METHOD /path"`.
 async fn replay(routes: Vec<(&str, u16, &str)>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -41,7 +41,7 @@ pub async fn start() -> Simulator {
         .expect("simulator starts")
 }
 
-/// The example seed plus a list `CG_BiGlIsT00000001` with `members` contacts.
+/// Starts a simulator with the example seed plus a list `CG_BiGlIsT00000001` of `members` contacts.
 pub async fn start_with_big_list(members: usize) -> Simulator {
     let mut seed = Seed::example();
     let directory = &mut seed.directories[0];
@@ -97,7 +97,7 @@ pub fn client_credentials() -> Credentials {
     }
 }
 
-/// A client with its own rate-limiter registry, so tests do not share budgets.
+/// Builds a client with its own rate-limiter registry, so tests do not share budgets.
 pub fn client_with(settings: Settings, credentials: Credentials) -> QualtricsClient {
     QualtricsClient::with_rate_limiters(settings, credentials, &RateLimiters::new())
         .expect("client builds")

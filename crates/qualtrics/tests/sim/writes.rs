@@ -233,3 +233,26 @@ async fn update_unknown_member_is_404_once() {
     assert_eq!(sim.request_count(Some("get_list_contact")), 1);
     assert_eq!(sim.request_count(Some("update_list_contact")), 0);
 }
+
+#[tokio::test]
+async fn directory_embedded_fields_keep_others() {
+    let sim = start().await;
+    let client = token_client(&sim);
+
+    client
+        .set_directory_embedded_fields(&directory(), &bob(), &fields(&[("cohort", "inactive")]))
+        .await
+        .unwrap();
+
+    let bob_view = sim
+        .contacts(directory().as_str())
+        .into_iter()
+        .find(|view| view.contact_id == bob().to_string())
+        .unwrap();
+    assert_eq!(
+        bob_view.embedded_data,
+        fields(&[("cohort", "inactive"), ("plan", "starter")])
+    );
+    assert_eq!(bob_view.first_name.as_deref(), Some("Bob"));
+    assert_eq!(sim.request_count(Some("update_directory_contact")), 1);
+}
