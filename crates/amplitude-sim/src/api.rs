@@ -249,6 +249,7 @@ pub(crate) async fn download(
     let outcome = match injected_fault(&app, endpoint) {
         Some(response) => Err(response),
         None => {
+            app.sim.wait_if_held(endpoint).await;
             let inner = app.sim.lock();
             match inner.links.get(&token) {
                 None => Err(s3_error("AccessDenied", "Access Denied")),

@@ -158,7 +158,7 @@ impl Simulator {
         self.state.expire_download_links();
     }
 
-    /// Makes calls to `endpoint` wait after passing auth and rate limits, until released.
+    /// Makes calls to `endpoint` wait after passing faults, auth and rate limits, until released.
     /// Waiting calls keep their parallel-request slots, so tests can fill the limit on purpose.
     pub fn hold(&self, endpoint: Endpoint) {
         self.state.set_held(endpoint, true);
