@@ -192,3 +192,49 @@ fn bearer_header(current: &CurrentToken) -> AuthHeader {
         generation: Some(current.generation),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(lifetime_secs: u64, age_secs: u64) -> TokenSet {
+        TokenSet {
+            access_token: SecretString::from("access"),
+            refresh_token: None,
+            expires_in: Some(Duration::from_secs(lifetime_secs)),
+            received_at: Instant::now() - Duration::from_secs(age_secs),
+            scopes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn renews_at_ten_percent_left() {
+        assert!(CurrentToken::from_set(tokens(3600, 3000), 1).is_fresh());
+        assert!(
+            !CurrentToken::from_set(tokens(3600, 3300), 1).is_fresh(),
+            "under 360 s left"
+        );
+    }
+
+    #[test]
+    fn renews_a_minute_ahead() {
+        assert!(CurrentToken::from_set(tokens(300, 200), 1).is_fresh());
+        assert!(
+            !CurrentToken::from_set(tokens(300, 250), 1).is_fresh(),
+            "under 60 s left"
+        );
+    }
+
+    #[test]
+    fn short_token_used_half_its_life() {
+        assert!(CurrentToken::from_set(tokens(10, 4), 1).is_fresh());
+        assert!(!CurrentToken::from_set(tokens(10, 6), 1).is_fresh());
+    }
+
+    #[test]
+    fn token_without_expiry_stays_fresh() {
+        let mut set = tokens(1, 100);
+        set.expires_in = None;
+        assert!(CurrentToken::from_set(set, 1).is_fresh());
+    }
+}

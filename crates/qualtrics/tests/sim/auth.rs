@@ -265,8 +265,8 @@ async fn debug_output_hides_secrets() {
     let client: QualtricsClient = client_with(settings(&sim), client_credentials());
     client.whoami().await.unwrap();
 
-    let shown = format!("{client:?} {:?} {:?}", client_credentials(), api_token());
+    let debug_text = format!("{client:?} {:?} {:?}", client_credentials(), api_token());
 
-    assert!(!shown.contains(CLIENT_SECRET), "{shown}");
-    assert!(!shown.contains(API_TOKEN), "{shown}");
+    assert!(!debug_text.contains(CLIENT_SECRET), "{debug_text}");
+    assert!(!debug_text.contains(API_TOKEN), "{debug_text}");
 }

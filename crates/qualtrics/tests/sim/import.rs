@@ -152,3 +152,90 @@ async fn import_status_retried_after_503() {
 
     assert_eq!(status.status, "completed");
 }
+
+#[tokio::test]
+async fn report_collected_over_pages() {
+    let sim = start().await;
+    let client = token_client(&sim);
+    let contacts: Vec<ImportContact> = (0..600)
+        .map(|index| contact(&format!("row{index}@example.com")))
+        .collect();
+
+    let started = client
+        .start_import(&directory(), &beta_list(), &contacts)
+        .await
+        .unwrap();
+    client
+        .wait_for_import(&directory(), &beta_list(), &started.id, &fast_poll())
+        .await
+        .unwrap();
+    let report = client
+        .import_report(&directory(), &started.id)
+        .await
+        .unwrap();
+
+    assert_eq!(report.len(), 600);
+    let indexes: std::collections::BTreeSet<u64> = report
+        .iter()
+        .filter_map(|entry| entry.source_index_id)
+        .collect();
+    assert_eq!(indexes.len(), 600, "every row once");
+    assert!(
+        sim.request_count(Some("import_report")) >= 2,
+        "600 rows need two pages of 500"
+    );
+}
+
+#[tokio::test]
+async fn failed_import_is_an_error() {
+    let sim = start().await;
+    let client = token_client(&sim);
+    sim.set_faults(
+        Some("start_import"),
+        qualtrics_sim::Faults {
+            import_failure_rate: 1.0,
+            ..qualtrics_sim::Faults::default()
+        },
+    );
+    let started = client
+        .start_import(&directory(), &beta_list(), &[contact("doomed@example.com")])
+        .await
+        .unwrap();
+
+    let err = client
+        .wait_for_import(&directory(), &beta_list(), &started.id, &fast_poll())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::ImportFailed { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn slow_import_times_out_polling() {
+    let sim = start().await;
+    let client = token_client(&sim);
+    sim.set_limits(qualtrics_sim::Limits {
+        import_contacts_per_second: 1,
+        ..qualtrics_sim::Limits::default()
+    });
+    let contacts: Vec<ImportContact> = (0..20)
+        .map(|index| contact(&format!("slow{index}@example.com")))
+        .collect();
+    let started = client
+        .start_import(&directory(), &beta_list(), &contacts)
+        .await
+        .unwrap();
+    let policy = PollPolicy {
+        initial_interval: Duration::from_millis(20),
+        max_interval: Duration::from_millis(50),
+        timeout: Duration::from_millis(300),
+    };
+
+    let err = client
+        .wait_for_import(&directory(), &beta_list(), &started.id, &policy)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::ImportTimedOut { .. }), "{err}");
+    assert!(sim.request_count(Some("import_status")) >= 2);
+}

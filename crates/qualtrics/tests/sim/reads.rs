@@ -49,8 +49,8 @@ async fn mailing_lists_listed_and_read() {
         .map(|list| list.mailing_list_id.clone())
         .collect();
     assert_eq!(ids, BTreeSet::from([nps_list(), beta_list()]));
-    assert_eq!(one.mailing_list_id, nps_list());
-    assert_eq!(one.name.as_deref(), Some("NPS panel"));
+    assert_eq!(nps.mailing_list_id, nps_list());
+    assert_eq!(nps.name.as_deref(), Some("NPS panel"));
 }
 
 #[tokio::test]
@@ -197,4 +197,35 @@ async fn unknown_list_is_404_once() {
             ..
         }
     ));
+}
+
+#[tokio::test]
+async fn search_collects_skip_token_pages() {
+    let mut seed = qualtrics_sim::Seed::example();
+    seed.directories[0].deduplication_criteria.email = false;
+    for index in 0..130 {
+        seed.directories[0]
+            .contacts
+            .push(qualtrics_sim::SeedContact {
+                email: Some("shared.inbox@example.com".into()),
+                first_name: Some(format!("Twin{index}")),
+                ..qualtrics_sim::SeedContact::default()
+            });
+    }
+    let sim = qualtrics_sim::Simulator::start(seed).await.unwrap();
+    let client = token_client(&sim);
+
+    let found = client
+        .search_contacts_by_email(&directory(), "shared.inbox@example.com")
+        .await
+        .unwrap();
+
+    let unique: BTreeSet<_> = found.iter().map(|contact| contact.id.clone()).collect();
+    assert_eq!(found.len(), 130);
+    assert_eq!(unique.len(), 130, "no contact repeated across pages");
+    assert_eq!(
+        sim.request_count(Some("search_contacts")),
+        2,
+        "pages of 100"
+    );
 }
