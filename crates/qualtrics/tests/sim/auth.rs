@@ -203,12 +203,12 @@ async fn authorization_code_flow_end_to_end() {
         2,
         "the refresh token renewed the access token"
     );
-    let kept = client
+    let refresh_token = client
         .current_refresh_token()
         .await
         .expect("refresh token kept");
     assert_eq!(
-        kept.expose_secret(),
+        refresh_token.expose_secret(),
         tokens.refresh_token.unwrap().expose_secret()
     );
 }

@@ -39,7 +39,7 @@ async fn mailing_lists_listed_and_read() {
     let client = token_client(&sim);
 
     let lists = client.list_mailing_lists(&directory()).await.unwrap();
-    let one = client
+    let nps = client
         .get_mailing_list(&directory(), &nps_list())
         .await
         .unwrap();
