@@ -207,10 +207,9 @@ fn update_contact(
         }
     }
     let directory = state.directory_mut(directory_id).expect("checked above");
-    let Some(contact) = directory.contact_mut(contact_id) else {
+    if !directory.modify_contact(contact_id, |contact| contact.update(&input, merge)) {
         return Err(contact_not_found(contact_id, directory_id));
-    };
-    contact.update(&input, merge);
+    }
     if let Some(list) = list_id.and_then(|list_id| directory.list_mut(list_id)) {
         list.last_modified_ms = now_ms();
     }

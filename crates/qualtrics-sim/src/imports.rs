@@ -28,6 +28,9 @@ pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
 const REPORT_PAGE_SIZE: usize = 500;
 /// How often the worker applies rows while jobs are active.
 const WORKER_TICK: Duration = Duration::from_millis(10);
+/// Rows applied per worker step at most, so a large import does not hold the state lock
+/// long enough to stall other requests.
+const MAX_ROWS_PER_STEP: f64 = 1000.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JobStatus {
@@ -257,10 +260,13 @@ fn step(state: &mut SimState, elapsed_secs: f64) -> bool {
     // Budget never exceeds one second's worth, so an idle period does not release a burst.
     state.imports.budget = (state.imports.budget + rate * elapsed_secs).min(rate.max(1.0));
 
+    let carried = (state.imports.budget - MAX_ROWS_PER_STEP).max(0.0);
+    state.imports.budget -= carried;
     let runnable = runnable_jobs(state);
     for import_id in runnable {
         advance_job(state, &import_id);
     }
+    state.imports.budget += carried;
     state.imports.active.retain(|id| {
         state
             .imports

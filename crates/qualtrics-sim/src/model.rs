@@ -1,7 +1,7 @@
 //! In-memory XM directory model: directories, mailing lists, contacts, and the merge and
 //! de-duplication rules that creates, updates and imports share.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::ids;
 use crate::seed::{DeduplicationCriteria, SeedContact, SeedDirectory};
@@ -74,6 +74,8 @@ pub struct Directory {
     /// Contacts by contact sequence number.
     pub contacts_by_seq: BTreeMap<u64, Contact>,
     pub contact_seq_by_id: HashMap<String, u64>,
+    /// Sequence numbers of contacts by normalized email, so de-duplication is a lookup.
+    email_index: HashMap<String, BTreeSet<u64>>,
 }
 
 /// Fields of a create, update or import row, already converted to strings.
@@ -254,6 +256,7 @@ impl Directory {
                 .collect(),
             contacts_by_seq: BTreeMap::new(),
             contact_seq_by_id: HashMap::new(),
+            email_index: HashMap::new(),
         };
         for seed_contact in &seed.contacts {
             let id = seed_contact
@@ -286,15 +289,47 @@ impl Directory {
         self.contacts_by_seq.get(seq)
     }
 
-    pub fn contact_mut(&mut self, contact_id: &str) -> Option<&mut Contact> {
-        let seq = self.contact_seq_by_id.get(contact_id)?;
-        self.contacts_by_seq.get_mut(seq)
+    /// Changes one contact through `change`, keeping the email index current; returns
+    /// false when the contact does not exist.
+    pub fn modify_contact(&mut self, contact_id: &str, change: impl FnOnce(&mut Contact)) -> bool {
+        let Some(&seq) = self.contact_seq_by_id.get(contact_id) else {
+            return false;
+        };
+        let Some(contact) = self.contacts_by_seq.get_mut(&seq) else {
+            return false;
+        };
+        let old_email = contact.email.clone();
+        change(contact);
+        let new_email = contact.email.clone();
+        if old_email != new_email {
+            self.unindex_email(old_email.as_deref(), seq);
+            self.index_email(new_email.as_deref(), seq);
+        }
+        true
     }
 
     pub fn insert_contact(&mut self, contact: Contact) {
+        self.index_email(contact.email.as_deref(), contact.seq);
         self.contact_seq_by_id
             .insert(contact.id.clone(), contact.seq);
         self.contacts_by_seq.insert(contact.seq, contact);
+    }
+
+    fn index_email(&mut self, email: Option<&str>, seq: u64) {
+        if let Some(key) = email.map(normalize_email).filter(|key| !key.is_empty()) {
+            self.email_index.entry(key).or_default().insert(seq);
+        }
+    }
+
+    fn unindex_email(&mut self, email: Option<&str>, seq: u64) {
+        if let Some(key) = email.map(normalize_email) {
+            if let Some(seqs) = self.email_index.get_mut(&key) {
+                seqs.remove(&seq);
+                if seqs.is_empty() {
+                    self.email_index.remove(&key);
+                }
+            }
+        }
     }
 
     /// Deletes a contact from the directory and from every list.
@@ -302,7 +337,9 @@ impl Directory {
         let Some(seq) = self.contact_seq_by_id.remove(contact_id) else {
             return false;
         };
-        self.contacts_by_seq.remove(&seq);
+        if let Some(contact) = self.contacts_by_seq.remove(&seq) {
+            self.unindex_email(contact.email.as_deref(), seq);
+        }
         for list in &mut self.lists {
             list.remove_member(contact_id);
         }
@@ -311,13 +348,8 @@ impl Directory {
 
     /// Finds the oldest contact whose email matches, ignoring case and surrounding spaces.
     pub fn find_by_email(&self, email: &str) -> Option<&Contact> {
-        let wanted = normalize_email(email);
-        if wanted.is_empty() {
-            return None;
-        }
-        self.contacts_by_seq.values().find(|contact| {
-            contact.email.as_deref().map(normalize_email).as_deref() == Some(wanted.as_str())
-        })
+        let seq = self.email_index.get(&normalize_email(email))?.first()?;
+        self.contacts_by_seq.get(seq)
     }
 
     /// Creates or (with email de-duplication on and a match) updates a contact, then makes it
@@ -341,9 +373,7 @@ impl Directory {
 
         let (contact_id, updated) = match existing_id {
             Some(id) => {
-                if let Some(contact) = self.contact_mut(&id) {
-                    contact.merge(input);
-                }
+                self.modify_contact(&id, |contact| contact.merge(input));
                 (id, true)
             }
             None => {
