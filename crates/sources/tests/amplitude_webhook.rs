@@ -21,6 +21,9 @@ fn parse(body: &Value) -> Result<CohortWebhook, WebhookError> {
     CohortWebhook::from_json(body.to_string().as_bytes())
 }
 
+/// A change that makes the valid body invalid.
+type Change = Box<dyn FnOnce(&mut Value)>;
+
 /// Returns the validation message for `body` with `change` applied.
 fn error_after(change: impl FnOnce(&mut Value)) -> String {
     let mut body = valid_body();
@@ -71,7 +74,7 @@ fn leaving_batch_and_empty_users() {
 
 #[test]
 fn errors_name_the_field() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "missing cohort_id",
             Box::new(|b| {

@@ -12,7 +12,9 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
-use super::http::{body_excerpt, error_from_response, send_with_retry};
+use super::http::{
+    body_excerpt, error_from_response, http_error, send_with_retry, DOWNLOAD_ENDPOINT,
+};
 use super::{AmplitudeClient, AmplitudeError};
 use crate::file::{open_members, CohortFormat, FileReadError, MemberReader};
 
@@ -209,7 +211,7 @@ impl AmplitudeClient {
         options: &DownloadOptions,
     ) -> Result<(NamedTempFile, u64), AmplitudeError> {
         const FILE: &str = "file";
-        const DOWNLOAD: &str = "download";
+        const DOWNLOAD: &str = DOWNLOAD_ENDPOINT;
         let path = format!("/api/5/cohorts/request/{}/file", path_segment(request_id));
         let file_url = format!("{}{path}", self.base_url);
 
@@ -322,7 +324,7 @@ async fn stream_to_temp_file(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|source| AmplitudeError::Http { endpoint, source })?
+        .map_err(|source| http_error(endpoint, source))?
     {
         writer
             .write_all(&chunk)

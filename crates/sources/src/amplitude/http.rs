@@ -46,13 +46,28 @@ pub(super) async fn send_with_retry(
                 return Ok(response);
             }
             Err(error) if (error.is_connect() || error.is_timeout()) && retries_left => {
+                let error = http_error(endpoint, error);
                 tracing::warn!(endpoint, attempt, %error, "Amplitude call failed; retrying");
             }
-            Err(source) => return Err(AmplitudeError::Http { endpoint, source }),
+            Err(source) => return Err(http_error(endpoint, source)),
         }
         tokio::time::sleep(jittered(delay)).await;
         delay = (delay * 2).min(settings.retry_max_delay);
     }
+}
+
+/// Endpoint name of the pre-signed download URL, whose query string is a temporary credential.
+pub(super) const DOWNLOAD_ENDPOINT: &str = "download";
+
+/// Wraps a transport error. The pre-signed download URL is removed from it, so neither
+/// messages nor logs carry the URL's signature.
+pub(super) fn http_error(endpoint: &'static str, source: reqwest::Error) -> AmplitudeError {
+    let source = if endpoint == DOWNLOAD_ENDPOINT {
+        source.without_url()
+    } else {
+        source
+    };
+    AmplitudeError::Http { endpoint, source }
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {
