@@ -120,7 +120,7 @@ async fn export_json_report_and_history() {
     assert!(csv.starts_with("email,user_id,operation,outcome,reason,contact_id"), "{csv}");
     assert!(csv.contains("newcomer@example.org,u-new,create,applied"), "{csv}");
     assert!(csv.contains("missing_email"), "{csv}");
-    assert!(csv.contains("not-an-email,u-bad,skip,skipped,invalid_email"), "{csv}");
+    assert!(csv.contains("not-an-email,u-bad,skip,skipped,\"invalid_email"), "{csv}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

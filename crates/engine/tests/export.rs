@@ -137,7 +137,7 @@ async fn skip_reasons_are_recorded() {
     assert_eq!(report.skipped_by_reason.invalid_email, 2);
     assert_eq!(report.skipped_by_reason.duplicate_email, 1);
     assert_eq!(h.contacts_with_email("ok@example.org").len(), 1);
-    let rows = h.store.run_rows(report.run_id).await.unwrap();
+    let rows = h.store.run_rows(cohortsync_store::RunId(report.run_id)).await.unwrap();
     let reasons: Vec<String> = rows.iter().filter_map(|r| r.reason.clone()).collect();
     for code in ["missing_email", "invalid_email", "duplicate_email"] {
         assert!(

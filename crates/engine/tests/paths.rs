@@ -34,7 +34,7 @@ async fn large_change_goes_through_imports() {
 
     // The contact IDs learned from the import reports let the leavers be updated one by one.
     h.settings.bulk_threshold = 1_000;
-    let report = h.export("Power users", new_members(100)).await;
+    let report = h.export("Power users", new_members(120)).await;
     assert_eq!(report.counts.left, 1);
     assert_eq!(report.status, RunStatus::Succeeded, "{report:?}");
     let eve = h.contact("eve.optout@example.com");
