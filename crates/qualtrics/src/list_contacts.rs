@@ -199,8 +199,11 @@ impl QualtricsClient {
     }
 
     /// Sets embedded data fields of a member and keeps its other fields: reads the member, then
-    /// sends its writable fields and whole embedded map back with `fields` changed. Read-only fields
-    /// (`contactId`, `contactLookupId`, `mailingListUnsubscribed`) are left out of the `PUT`.
+    /// sends its whole embedded data map back with `fields` changed, because the `PUT` may
+    /// replace the stored map. The body carries `embeddedData` only, so `unsubscribed`, names,
+    /// language and the read-only fields (`contactId`, `contactLookupId`,
+    /// `mailingListUnsubscribed`) are never sent: a contact who unsubscribes between the read
+    /// and the write stays unsubscribed.
     ///
     /// NOTE: read and write are two requests, so a change made by someone else in between is
     /// overwritten for the embedded data keys read.
@@ -221,18 +224,9 @@ impl QualtricsClient {
                 .iter()
                 .map(|(key, value)| (key.clone(), value.clone())),
         );
-        // The writable fields go back as read, so a PUT that replaces the whole record keeps
-        // them, and `language` is sent as read rather than null.
         let update = ContactUpdate {
-            first_name: current.first_name,
-            last_name: current.last_name,
-            email: current.email,
-            phone: current.phone,
-            ext_ref: current.ext_ref,
-            language: current.language,
-            unsubscribed: Some(current.unsubscribed),
             embedded_data: Some(embedded),
-            private_embedded_data: None,
+            ..ContactUpdate::default()
         };
         self.update_mailing_list_contact(directory, mailing_list, contact, &update)
             .await
