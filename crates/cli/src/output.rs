@@ -25,11 +25,12 @@ pub fn print_report(report: &RunReport, json: bool) {
         );
         return;
     }
-    print!("{}", summary(report));
+    print!("{}", summary(report, true));
 }
 
-/// A human summary of a run, a few lines long.
-pub fn summary(report: &RunReport) -> String {
+/// A human summary of a run, a few lines long. `rows_hint` adds the command that shows the
+/// row report, for runs recorded in a store the user can open again.
+pub fn summary(report: &RunReport, rows_hint: bool) -> String {
     let mut text = String::new();
     let mode = if report.dry_run { " (dry run: nothing written)" } else { "" };
     text.push_str(&format!(
@@ -66,7 +67,7 @@ pub fn summary(report: &RunReport) -> String {
     if let Some(error) = &report.error {
         text.push_str(&format!("  error       {error}\n"));
     }
-    if c.failed > 0 || c.skipped > 0 {
+    if rows_hint && (c.failed > 0 || c.skipped > 0) {
         text.push_str(&format!(
             "  rows        cohortsync runs show {} --rows\n",
             report.run_id

@@ -84,7 +84,7 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, Failure> {
     for (week, csv) in [("week 1", WEEK_1), ("week 2", WEEK_2)] {
         println!("== Export of cohort {COHORT_NAME:?} ({COHORT_ID}), {week}");
         let report = export_text(&client, &store, &destination, csv, week).await?;
-        print!("{}", output::summary(&report));
+        print!("{}", output::summary(&report, false));
         failed |= report.counts.failed > 0;
         print_members(&client, &destination, &report.field).await?;
         println!();
