@@ -348,3 +348,52 @@ fn check_id(key: &str, value: &str, prefix: &str) -> Result<(), SeedError> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_seed_is_valid() {
+        let seed = Seed::example();
+        assert_eq!(seed.datacenter_id, "iad1");
+        assert_eq!(seed.directories[0].contacts.len(), 5);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let error = Seed::from_json(r#"{"brandId": "b", "datacenterId": "iad1", "limitz": {}}"#)
+            .unwrap_err();
+        assert!(error.to_string().contains("limitz"), "{error}");
+    }
+
+    #[test]
+    fn nested_unknown_key_is_named() {
+        let text = r#"{"brandId": "b", "datacenterId": "iad1", "faults": {"errorRat": 0.1}}"#;
+        let error = Seed::from_json(text).unwrap_err();
+        assert!(error.to_string().contains("errorRat"), "{error}");
+    }
+
+    #[test]
+    fn malformed_directory_id_is_rejected() {
+        let text = r#"{"brandId": "b", "datacenterId": "iad1",
+            "directories": [{"directoryId": "POOL_short", "name": "d"}]}"#;
+        let error = Seed::from_json(text).unwrap_err();
+        assert!(error.to_string().contains("POOL_short"), "{error}");
+    }
+
+    #[test]
+    fn unknown_list_reference_is_rejected() {
+        let text = r#"{"brandId": "b", "datacenterId": "iad1",
+            "directories": [{"directoryId": "POOL_123456789012345", "name": "d",
+              "contacts": [{"email": "a@example.com", "mailingListIds": ["CG_123456789012345"]}]}]}"#;
+        let error = Seed::from_json(text).unwrap_err();
+        assert!(error.to_string().contains("CG_123456789012345"), "{error}");
+    }
+
+    #[test]
+    fn short_api_token_is_rejected() {
+        let text = r#"{"brandId": "b", "datacenterId": "iad1", "apiTokens": ["abc"]}"#;
+        assert!(Seed::from_json(text).is_err());
+    }
+}
