@@ -17,7 +17,7 @@ use crate::state::{now_ms, SharedState};
 /// Default and maximum page size when listing the members of a list.
 const MEMBER_PAGE_SIZE: usize = 50;
 
-/// Parses a JSON body, answering 400 with the parser's message when it is not JSON.
+/// Parses a JSON body, returning a 400 error with the parser's message when it is not JSON.
 pub fn parse_json(body: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
         .map_err(|error| ApiError::bad_request(format!("Request body is not valid JSON: {error}.")))
@@ -96,7 +96,7 @@ pub async fn list_contacts(
     let directory = find_directory(&state, &directory_id)?;
     let list = find_list(directory, &list_id)?;
 
-    // Members are ordered by when they joined, and the token holds the last one returned,
+    // Members are ordered by when they joined, and the token contains the last one returned,
     // so members added or removed between pages do not shift later pages.
     let mut members = list.members_by_seq.range(page.cursor.after_seq + 1..);
     let mut elements = Vec::new();

@@ -44,7 +44,7 @@ pub async fn list_directories(_auth: Authenticated, State(shared): State<SharedS
     envelope::ok(json!({ "elements": elements, "nextPage": null }))
 }
 
-/// Finds a directory or answers 404 naming the ID.
+/// Finds a directory, or returns a 404 error naming the ID.
 pub fn find_directory<'a>(
     state: &'a SimState,
     directory_id: &str,
@@ -56,7 +56,7 @@ pub fn find_directory<'a>(
     })
 }
 
-/// Finds a mailing list in a directory or answers 404 naming the ID.
+/// Finds a mailing list in a directory, or returns a 404 error naming the ID.
 pub fn find_list<'a>(directory: &'a Directory, list_id: &str) -> Result<&'a MailingList, ApiError> {
     directory.list(list_id).ok_or_else(|| {
         ApiError::not_found(format!(

@@ -35,12 +35,12 @@ fn meta(status: StatusCode) -> Value {
     })
 }
 
-/// Answers 200 with `result`.
+/// Builds a 200 response with `result`.
 pub fn ok(result: Value) -> Response {
     with_status(StatusCode::OK, result)
 }
 
-/// Answers `status` with `result`.
+/// Builds a `status` response with `result`.
 pub fn with_status(status: StatusCode, result: Value) -> Response {
     (
         status,
@@ -49,7 +49,7 @@ pub fn with_status(status: StatusCode, result: Value) -> Response {
         .into_response()
 }
 
-/// Answers 200 with `result`, plus `meta.notice` when one is given.
+/// Builds a 200 response with `result`, plus `meta.notice` when one is given.
 pub fn ok_with_notice(result: Value, notice: Option<String>) -> Response {
     let mut meta = meta(StatusCode::OK);
     if let Some(notice) = notice {
@@ -62,7 +62,7 @@ pub fn ok_with_notice(result: Value, notice: Option<String>) -> Response {
         .into_response()
 }
 
-/// Answers 200 with `meta` alone, as updates and deletes do.
+/// Builds a 200 response with `meta` alone, as updates and deletes return.
 pub fn meta_only() -> Response {
     (
         StatusCode::OK,

@@ -11,7 +11,7 @@ use crate::seed::{Faults, Limits};
 /// What the front service does with one request before the handler sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Close the connection without an HTTP answer.
+    /// Close the connection without an HTTP response.
     Drop,
     /// Answer with this 5xx status and the error envelope.
     Fail(u16),

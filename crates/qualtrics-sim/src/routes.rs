@@ -33,8 +33,8 @@ pub const ENDPOINT_NAMES: &[&str] = &[
     "import_report",
 ];
 
-/// Largest body the server reads; the import handler rejects bodies over 5 MB itself with
-/// 413 and the envelope, so this limit sits well above that.
+/// Largest body the server reads. It sits well above 5 MB, because the import handler
+/// itself rejects bodies over 5 MB with 413 and the error envelope.
 const BODY_READ_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Prefix of every API path.

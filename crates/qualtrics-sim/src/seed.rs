@@ -131,7 +131,7 @@ pub struct Limits {
     pub brand_requests_per_minute: u32,
     /// Leaky-bucket size and drain rate for single contact creates (`create_contact`).
     pub contact_creates_per_minute: u32,
-    /// Rows per second that import jobs process; 0 holds every job in progress.
+    /// Rows per second that import jobs process; 0 keeps every job in progress.
     pub import_contacts_per_second: u32,
     /// Whether a 429 carries a `Retry-After` header.
     pub retry_after_header: bool,
@@ -158,11 +158,11 @@ impl Default for Limits {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Faults {
-    /// Share of requests answered 500, 503 or 504 (picked at random) with the error envelope.
+    /// Share of requests that get a 500, 503 or 504 (picked at random) with the error envelope.
     pub error_rate: f64,
-    /// Delay added before every answer, in milliseconds.
+    /// Delay added before every response, in milliseconds.
     pub latency_ms: u64,
-    /// Share of requests whose TCP connection is closed without any HTTP answer.
+    /// Share of requests whose TCP connection is closed without any HTTP response.
     pub drop_rate: f64,
     /// Share of accepted import jobs that end with status `failed` and change nothing.
     pub import_failure_rate: f64,

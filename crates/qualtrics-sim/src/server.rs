@@ -1,5 +1,5 @@
 //! The running simulator: a hand-written accept loop so a fault can close a TCP connection
-//! without an HTTP answer, a front service that applies faults and records requests, and the
+//! without an HTTP response, a front service that applies faults and records requests, and the
 //! public `Simulator` handle.
 
 use std::convert::Infallible;
@@ -25,7 +25,7 @@ use crate::routes;
 use crate::seed::{Faults, Limits, Seed};
 use crate::state::{RecordedRequest, Shared, SharedState};
 
-/// Error a request service returns to make hyper close the connection without answering.
+/// Error a request service returns to make hyper close the connection without a response.
 #[derive(Debug, thiserror::Error)]
 #[error("connection dropped by an injected fault")]
 struct DroppedConnection;
@@ -105,22 +105,22 @@ impl Simulator {
         self.shared.lock().faults.set_faults(endpoint, faults);
     }
 
-    /// Answers the next `count` requests to `endpoint` with `status` and the error envelope.
+    /// Makes the next `count` requests to `endpoint` fail with `status` and the error envelope.
     pub fn fail_next(&self, endpoint: &str, count: usize, status: u16) {
         self.shared.lock().faults.fail_next(endpoint, count, status);
     }
 
-    /// Closes the connection of the next `count` requests to `endpoint` without an answer.
+    /// Closes the connection of the next `count` requests to `endpoint` without a response.
     pub fn drop_next(&self, endpoint: &str, count: usize) {
         self.shared.lock().faults.drop_next(endpoint, count);
     }
 
-    /// Delays the next `count` requests to `endpoint` by `delay` before answering.
+    /// Delays the response to the next `count` requests to `endpoint` by `delay`.
     pub fn delay_next(&self, endpoint: &str, count: usize, delay: Duration) {
         self.shared.lock().faults.delay_next(endpoint, count, delay);
     }
 
-    /// Answers the next `count` requests to `endpoint` with 429, with `Retry-After` when set.
+    /// Rejects the next `count` requests to `endpoint` with 429, with `Retry-After` when set.
     pub fn rate_limit_next(&self, endpoint: &str, count: usize, retry_after_secs: Option<u64>) {
         self.shared
             .lock()
@@ -281,7 +281,7 @@ async fn handle(
     };
 
     let status = response.status().as_u16();
-    tracing::debug!(endpoint, %method, path, status, "request answered");
+    tracing::debug!(endpoint, %method, path, status, "response sent");
     record(&shared, &method, path, query, endpoint, status);
     Ok(response)
 }

@@ -23,7 +23,7 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// Endpoint name such as `create_contact`, or `unknown` for unmatched paths.
     pub endpoint: String,
-    /// HTTP status sent, or 0 when the connection was dropped without an answer.
+    /// HTTP status sent, or 0 when the connection was dropped without a response.
     pub status: u16,
 }
 

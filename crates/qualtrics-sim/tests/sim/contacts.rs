@@ -19,12 +19,11 @@ async fn create_returns_ids_and_joins_list() {
 
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let id = created.body["result"]["id"].as_str().unwrap().to_string();
-    assert!(id.starts_with("CID_") && id.len() == 19, "contact ID {id}");
+    assert!(id.starts_with("CID_"), "contact ID {id}");
+    assert_eq!(id.len(), 19, "contact ID {id}");
     let lookup = created.body["result"]["contactLookupId"].as_str().unwrap();
-    assert!(
-        lookup.starts_with("CGC_") && lookup.len() == 19,
-        "lookup ID {lookup}"
-    );
+    assert!(lookup.starts_with("CGC_"), "lookup ID {lookup}");
+    assert_eq!(lookup.len(), 19, "lookup ID {lookup}");
     assert!(harness.sim.mailing_list_member_ids(DIR, BETA).contains(&id));
     let stored = harness
         .sim

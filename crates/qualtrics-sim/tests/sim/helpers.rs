@@ -17,14 +17,14 @@ pub const CLIENT_ID: &str = "sim-client-example";
 pub const CLIENT_SECRET: &str = "sim-secret-example-not-real";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/oauth/callback";
 
-/// The example seed with imports fast enough to finish within a few worker steps.
+/// Returns the example seed with imports fast enough to finish within a few worker steps.
 pub fn fast_seed() -> Seed {
     let mut seed = Seed::example();
     seed.limits.import_contacts_per_second = 1_000_000;
     seed
 }
 
-/// The example seed plus `count` extra contacts on the NPS list.
+/// Returns the example seed plus `count` extra contacts on the NPS list.
 pub fn seed_with_members(count: usize) -> Seed {
     let mut seed = fast_seed();
     let contacts = &mut seed.directories[0].contacts;
@@ -39,7 +39,7 @@ pub fn seed_with_members(count: usize) -> Seed {
     seed
 }
 
-/// One answer: status, headers and the parsed JSON body (`Null` when the body is not JSON).
+/// One HTTP response: status, headers and the parsed JSON body (`Null` when the body is not JSON).
 pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,

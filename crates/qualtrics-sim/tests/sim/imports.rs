@@ -141,12 +141,12 @@ async fn import_stays_in_progress_at_speed_zero() {
         )
         .await;
     let import_id = started.body["result"]["id"].as_str().unwrap().to_string();
-    let held = harness
+    let paused = harness
         .get(&format!("{}/{import_id}", import_path(NPS)))
         .await;
 
-    assert_eq!(held.body["result"]["status"], "in_progress");
-    assert_eq!(held.body["result"]["percentComplete"], 0);
+    assert_eq!(paused.body["result"]["status"], "in_progress");
+    assert_eq!(paused.body["result"]["percentComplete"], 0);
 
     harness.sim.set_limits(Limits {
         import_contacts_per_second: 1_000_000,
