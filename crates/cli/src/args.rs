@@ -32,6 +32,8 @@ pub enum Command {
     Runs(RunsArgs),
     /// Check configured destinations.
     Destinations(DestinationsArgs),
+    /// List the cohorts of an Amplitude source.
+    Cohorts(CohortsArgs),
     /// Run two exports against a built-in Qualtrics simulator, with no config and no network.
     Demo(DemoArgs),
 }
@@ -60,21 +62,29 @@ pub struct ExportArgs {
     #[arg(long, value_name = "NAME")]
     pub destination: String,
 
-    /// Cohort file to export (Amplitude CSV or JSON Lines).
-    #[arg(long, value_name = "PATH")]
-    pub file: PathBuf,
+    /// Cohort file to export (Amplitude CSV or JSON Lines); needs --cohort-id and --cohort-name.
+    #[arg(long, value_name = "PATH", required_unless_present = "source", conflicts_with = "source")]
+    pub file: Option<PathBuf>,
 
     /// The cohort's ID, e.g. Amplitude's "7khm89cz"; it becomes part of the field name.
-    #[arg(long, value_name = "ID")]
-    pub cohort_id: String,
+    #[arg(long, value_name = "ID", requires = "file")]
+    pub cohort_id: Option<String>,
 
     /// The cohort's display name; it becomes part of the field name.
-    #[arg(long, value_name = "NAME")]
-    pub cohort_name: String,
+    #[arg(long, value_name = "NAME", requires = "file")]
+    pub cohort_name: Option<String>,
 
     /// File format; by default taken from the extension (.csv, .jsonl, .ndjson).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, requires = "file")]
     pub format: Option<FileFormat>,
+
+    /// Name of an Amplitude source in the config file to download the cohort from.
+    #[arg(long, value_name = "NAME", requires = "amplitude_cohort")]
+    pub source: Option<String>,
+
+    /// ID of the Amplitude cohort to download; its name is read from Amplitude.
+    #[arg(long, value_name = "ID", requires = "source")]
+    pub amplitude_cohort: Option<String>,
 
     /// Compute and record the plan without writing to Qualtrics or the snapshot.
     #[arg(long)]
@@ -157,4 +167,26 @@ pub struct DemoArgs {
     /// Keep the demo's store in this file instead of a temporary one.
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CohortsArgs {
+    #[command(subcommand)]
+    pub command: CohortsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CohortsCommand {
+    /// List the cohorts of an Amplitude source.
+    List {
+        /// Name of the source in the config file.
+        #[arg(long, value_name = "NAME")]
+        source: String,
+        /// Include archived cohorts.
+        #[arg(long)]
+        archived: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use cohortsync_domain::EmailProperty;
 use cohortsync_qualtrics::{DatacenterId, DirectoryId, MailingListId};
+use cohortsync_sources::amplitude::Region;
 use serde::Deserialize;
 use url::Url;
 
@@ -13,6 +14,11 @@ pub const DEFAULT_STORE_URL: &str = "sqlite://cohortsync.db";
 
 /// The Amplitude downloads a project may make in a calendar month, as Amplitude documents it.
 pub const DEFAULT_MONTHLY_DOWNLOAD_BUDGET: u32 = 500;
+
+/// How long an Amplitude cohort download may take to prepare, in seconds.
+///
+/// NOTE: an estimate for cohorts near Amplitude's 2 million user limit, not a measured time.
+pub const DEFAULT_DOWNLOAD_TIMEOUT_SECS: u64 = 3600;
 
 const EXAMPLE: &str = r#"[store]
 url = "sqlite:///var/lib/cohortsync/cohortsync.db"
@@ -95,6 +101,8 @@ struct RawSource {
     base_url: Option<String>,
     #[serde(default)]
     monthly_download_budget: Option<u32>,
+    #[serde(default)]
+    download_timeout_secs: Option<u64>,
 }
 
 /// The validated configuration.
@@ -133,13 +141,6 @@ pub enum CredentialsRef {
     },
 }
 
-/// Amplitude data center region of a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    Us,
-    Eu,
-}
-
 /// One Amplitude project that cohorts are read from.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -150,6 +151,8 @@ pub struct Source {
     /// Operator override of the region's Amplitude host, e.g. a simulator.
     pub base_url: Option<Url>,
     pub monthly_download_budget: u32,
+    /// Longest wait for Amplitude to prepare a cohort download.
+    pub download_timeout_secs: u64,
 }
 
 impl Config {
@@ -392,6 +395,14 @@ fn validate_source(raw: RawSource) -> Result<Source, String> {
     let monthly_download_budget = raw
         .monthly_download_budget
         .unwrap_or(DEFAULT_MONTHLY_DOWNLOAD_BUDGET);
+    let download_timeout_secs = raw
+        .download_timeout_secs
+        .unwrap_or(DEFAULT_DOWNLOAD_TIMEOUT_SECS);
+    if download_timeout_secs == 0 {
+        return Err(format!(
+            "{owner}: download_timeout_secs is 0; leave it out for {DEFAULT_DOWNLOAD_TIMEOUT_SECS} or set a positive number of seconds"
+        ));
+    }
     Ok(Source {
         name: raw.name,
         region,
@@ -399,5 +410,6 @@ fn validate_source(raw: RawSource) -> Result<Source, String> {
         secret_key_env: raw.secret_key_env,
         base_url,
         monthly_download_budget,
+        download_timeout_secs,
     })
 }

@@ -1,5 +1,6 @@
 //! The `cohortsync` command: parse arguments, resolve the config, run one command.
 
+mod amplitude;
 mod args;
 mod commands;
 mod config;
@@ -40,6 +41,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Export(args) => commands::export::run(cli.config.as_deref(), args).await,
         Command::Runs(args) => commands::runs::run(cli.config.as_deref(), args).await,
         Command::Destinations(args) => commands::destinations::run(cli.config.as_deref(), args).await,
+        Command::Cohorts(args) => commands::cohorts::run(cli.config.as_deref(), args).await,
         Command::Demo(args) => commands::demo::run(args).await,
     }
 }

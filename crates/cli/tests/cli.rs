@@ -1,78 +1,9 @@
 //! The `cohortsync` binary end to end: config, exit codes, JSON report, run history, demo.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
 
-use qualtrics_sim::{Seed, Simulator};
+use common::*;
 use serde_json::Value;
-
-const TOKEN: &str = "simTokenExample0000000000000000000000001";
-const DIRECTORY: &str = "POOL_ExAmPlEdIr00001";
-const NPS_LIST: &str = "CG_NpSpAnElLiSt001";
-
-struct Setup {
-    sim: Simulator,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-}
-
-impl Setup {
-    async fn new() -> Setup {
-        let sim = Simulator::start(Seed::example()).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("cohortsync.toml");
-        let text = format!(
-            r#"[store]
-url = "sqlite://{store}"
-
-[[destinations]]
-name = "nps-panel"
-datacenter_id = "iad1"
-directory_id = "{DIRECTORY}"
-mailing_list_id = "{NPS_LIST}"
-email_property = "email"
-api_token_env = "TEST_QUALTRICS_TOKEN"
-base_url = "{base}"
-"#,
-            store = dir.path().join("state.db").display(),
-            base = sim.base_url(),
-        );
-        std::fs::write(&config, text).unwrap();
-        Setup { sim, dir, config }
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        run_binary(Some(&self.config), args, &[("TEST_QUALTRICS_TOKEN", TOKEN)]).await
-    }
-}
-
-async fn run_binary(config: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cohortsync"));
-    if let Some(config) = config {
-        command.arg("--config").arg(config);
-    }
-    command.args(args).env_remove("COHORTSYNC_CONFIG").env("RUST_LOG", "warn");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 const COHORT_CSV: &str = "\u{feff}\"amplitude_id\",\"user_id\",\"email\",\"email\"\r\n\
 \"1\",\"u-ada\",\"ada.lovelace@example.com\",\"ignored@example.com\"\r\n\

@@ -1,12 +1,15 @@
-//! `cohortsync demo`: two exports of a shipped cohort into a Qualtrics simulator started
-//! in-process, with no config file and no network beyond loopback.
+//! `cohortsync demo`: exports into a Qualtrics simulator started in-process, first a shipped
+//! cohort file and a changed version of it, then a cohort downloaded from an Amplitude
+//! simulator, with no config file and no network beyond loopback.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use cohortsync_domain::{CohortId, CohortName, EmailProperty, FieldPrefix, DEFAULT_FIELD_PREFIX};
 use cohortsync_engine::{Destination, ExportRequest, RemovalMode, RunReport};
 use cohortsync_qualtrics::{Credentials, DatacenterId, QualtricsClient, SecretString, Settings};
+use cohortsync_sources::amplitude::{AmplitudeClient, AmplitudeSettings, DownloadOptions, Region};
 use cohortsync_sources::file::{CohortFormat, MemberReader};
 use cohortsync_store::Store;
 use qualtrics_sim::{Seed, Simulator};
@@ -20,6 +23,8 @@ const WEEK_1: &str = include_str!("../../demo/power-users-week1.csv");
 const WEEK_2: &str = include_str!("../../demo/power-users-week2.csv");
 const COHORT_ID: &str = "7khm89cz";
 const COHORT_NAME: &str = "Power users";
+/// A cohort of the Amplitude simulator's example seed.
+const AMPLITUDE_COHORT_ID: &str = "9td3wv0p";
 
 pub async fn run(args: DemoArgs) -> Result<ExitCode, Failure> {
     let seed = Seed::example();
@@ -90,6 +95,13 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode, Failure> {
         println!();
     }
 
+    println!("== Export of a cohort downloaded from the Amplitude simulator");
+    let report = export_from_amplitude(&client, &store, &destination).await?;
+    print!("{}", output::summary(&report, false));
+    failed |= report.counts.failed > 0;
+    print_members(&client, &destination, &report.field).await?;
+    println!();
+
     simulator.shutdown().await;
     println!("Done. Every contact above was read back from the simulator through the Qualtrics API.");
     Ok(ExitCode::from(if failed { EXIT_FAILED } else { EXIT_OK }))
@@ -114,6 +126,79 @@ async fn export_text(
         removal: RemovalMode::Inactive,
         dry_run: false,
         source: format!("demo:{label}"),
+        members,
+    };
+    export(client, store, request, true).await
+}
+
+/// Downloads the example Amplitude project's "Power users" cohort, with only the email
+/// property, and exports it.
+async fn export_from_amplitude(
+    client: &QualtricsClient,
+    store: &Store,
+    destination: &Destination,
+) -> Result<RunReport, Failure> {
+    let seed = amplitude_sim::Seed::example();
+    let project = seed
+        .projects
+        .first()
+        .context("the Amplitude simulator's example seed has no project")
+        .map_err(Failure::failed)?;
+    let (api_key, secret_key) = (project.api_key.clone(), project.secret_key.clone());
+    let amplitude = amplitude_sim::Simulator::start(seed)
+        .await
+        .context("starting the Amplitude simulator")
+        .map_err(Failure::failed)?;
+    println!("Amplitude simulator listening on {}", amplitude.base_url());
+
+    let settings = AmplitudeSettings::new(Region::Us)
+        .with_base_url(&amplitude.base_url())
+        .map_err(Failure::failed)?;
+    let source = AmplitudeClient::new(
+        settings,
+        SecretString::from(api_key),
+        SecretString::from(secret_key),
+    )
+    .map_err(Failure::failed)?;
+    let cohort_id = CohortId::new(AMPLITUDE_COHORT_ID).map_err(Failure::failed)?;
+    let info = source
+        .list_cohorts()
+        .await
+        .map_err(Failure::failed)?
+        .into_iter()
+        .find(|c| c.id == cohort_id)
+        .context("the Amplitude simulator's example seed lacks the demo cohort")
+        .map_err(Failure::failed)?;
+    let options = DownloadOptions {
+        prop_keys: vec!["email".to_owned()],
+        poll_initial: Duration::from_millis(50),
+        ..DownloadOptions::default()
+    };
+    let downloaded = source
+        .download_cohort(&cohort_id, &options)
+        .await
+        .map_err(Failure::failed)?;
+    let members = downloaded
+        .members()
+        .map_err(Failure::failed)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::failed)?;
+    println!(
+        "Downloaded {} members of {:?} ({}) with the email property",
+        members.len(),
+        info.name,
+        cohort_id
+    );
+    amplitude.shutdown().await;
+
+    let request = ExportRequest {
+        destination: destination.clone(),
+        cohort_id,
+        cohort_name: CohortName::new(&info.name).map_err(Failure::failed)?,
+        field_prefix: FieldPrefix::new(DEFAULT_FIELD_PREFIX).map_err(Failure::failed)?,
+        removal: RemovalMode::Inactive,
+        dry_run: false,
+        source: "demo:amplitude".to_owned(),
         members,
     };
     export(client, store, request, true).await

@@ -1,51 +1,130 @@
-//! `cohortsync export`: read a cohort, run the engine, report.
+//! `cohortsync export`: read a cohort from a file or Amplitude, run the engine, report.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use cohortsync_domain::{CohortId, CohortName, FieldPrefix};
+use anyhow::{anyhow, Context};
+use cohortsync_domain::{CohortId, CohortName, FieldPrefix, Member};
 use cohortsync_engine::{EngineSettings, ExportRequest, RemovalMode, RunReport};
 use cohortsync_qualtrics::QualtricsClient;
+use cohortsync_sources::amplitude::DownloadOptions;
 use cohortsync_sources::file::{read_members, CohortFormat};
 use cohortsync_store::Store;
 
+use crate::amplitude;
 use crate::args::{ExportArgs, FileFormat, Removal};
+use crate::config::{Config, Destination};
 use crate::connect;
 use crate::failure::Failure;
 use crate::output;
+
+/// A cohort ready to export: who it is and its members, read in full.
+struct Cohort {
+    id: CohortId,
+    name: CohortName,
+    source: String,
+    members: Vec<Member>,
+}
 
 pub async fn run(config_path: Option<&Path>, args: ExportArgs) -> Result<ExitCode, Failure> {
     let config = connect::load_config(config_path)?;
     let destination = config
         .destination(&args.destination)
-        .map_err(|message| Failure::usage(anyhow::anyhow!(message)))?;
-
-    let cohort = CohortArgs::parse(&args)?;
-    let format = args.format.map(|format| match format {
-        FileFormat::Csv => CohortFormat::Csv,
-        FileFormat::Jsonl => CohortFormat::Jsonl,
-    });
-    // The whole file is read and checked before anything is sent.
-    let members = read_members(&args.file, format).map_err(|e| {
-        Failure::usage(anyhow::Error::new(e).context("nothing was sent to Qualtrics"))
-    })?;
-
+        .map_err(|message| Failure::usage(anyhow!(message)))?;
+    let prefix = FieldPrefix::new(&args.field_prefix).map_err(Failure::usage)?;
     let client = connect::qualtrics_client(destination)?;
-    let store = connect::open_store(&config).await?;
+
+    let (cohort, store) = match (&args.file, &args.source) {
+        (Some(file), _) => {
+            let cohort = cohort_from_file(file, &args)?;
+            (cohort, connect::open_store(&config).await?)
+        }
+        (None, Some(source)) => {
+            let store = connect::open_store(&config).await?;
+            let cohort = cohort_from_amplitude(&config, destination, source, &args, &store).await?;
+            (cohort, store)
+        }
+        (None, None) => {
+            return Err(Failure::usage(anyhow!(
+                "nothing to export: pass --file PATH, or --source NAME with --amplitude-cohort ID"
+            )))
+        }
+    };
+
     let request = ExportRequest {
         destination: connect::engine_destination(destination),
         cohort_id: cohort.id,
         cohort_name: cohort.name,
-        field_prefix: cohort.prefix,
+        field_prefix: prefix,
         removal: removal_mode(args.removal),
         dry_run: args.dry_run,
-        source: format!("file:{}", args.file.display()),
-        members,
+        source: cohort.source,
+        members: cohort.members,
     };
     let report = export(&client, &store, request, args.json).await?;
     output::print_report(&report, args.json);
     Ok(output::exit_code(&report))
+}
+
+/// Reads and checks the whole file before anything is sent.
+fn cohort_from_file(file: &Path, args: &ExportArgs) -> Result<Cohort, Failure> {
+    let (Some(id), Some(name)) = (&args.cohort_id, &args.cohort_name) else {
+        return Err(Failure::usage(anyhow!(
+            "--file needs --cohort-id and --cohort-name, e.g. --cohort-id 7khm89cz --cohort-name \"Power users\""
+        )));
+    };
+    let id = CohortId::new(id).map_err(Failure::usage)?;
+    let name = CohortName::new(name).map_err(Failure::usage)?;
+    let format = args.format.map(|format| match format {
+        FileFormat::Csv => CohortFormat::Csv,
+        FileFormat::Jsonl => CohortFormat::Jsonl,
+    });
+    let members = read_members(file, format).map_err(|e| {
+        Failure::usage(anyhow::Error::new(e).context("nothing was sent to Qualtrics"))
+    })?;
+    Ok(Cohort {
+        id,
+        name,
+        source: format!("file:{}", file.display()),
+        members,
+    })
+}
+
+/// Downloads a cohort from an Amplitude source with only the properties the destination needs.
+async fn cohort_from_amplitude(
+    config: &Config,
+    destination: &Destination,
+    source_name: &str,
+    args: &ExportArgs,
+    store: &Store,
+) -> Result<Cohort, Failure> {
+    let source = config
+        .source(source_name)
+        .map_err(|message| Failure::usage(anyhow!(message)))?;
+    let id = args
+        .amplitude_cohort
+        .as_deref()
+        .context("--source needs --amplitude-cohort ID")
+        .and_then(|id| CohortId::new(id).map_err(anyhow::Error::new))
+        .map_err(Failure::usage)?;
+    let client = amplitude::client(source)?;
+    let info = amplitude::find_cohort(&client, source, &id).await?;
+    let name = CohortName::new(&info.name)
+        .with_context(|| format!("cohort {id} in source {:?}", source.name))
+        .map_err(Failure::failed)?;
+
+    let options = DownloadOptions {
+        prop_keys: amplitude::prop_keys(&destination.email_property),
+        max_wait: std::time::Duration::from_secs(source.download_timeout_secs),
+        ..DownloadOptions::default()
+    };
+    let members = amplitude::download_members(&client, store, source, &id, &options).await?;
+    Ok(Cohort {
+        id,
+        name,
+        source: format!("amplitude:{}", source.name),
+        members,
+    })
 }
 
 /// Runs the engine with a progress bar on a terminal.
@@ -60,23 +139,6 @@ pub async fn export(
         .await
         .context("export failed")
         .map_err(Failure::failed)
-}
-
-/// The cohort identity from the command line, validated.
-pub struct CohortArgs {
-    pub id: CohortId,
-    pub name: CohortName,
-    pub prefix: FieldPrefix,
-}
-
-impl CohortArgs {
-    fn parse(args: &ExportArgs) -> Result<CohortArgs, Failure> {
-        Ok(CohortArgs {
-            id: CohortId::new(&args.cohort_id).map_err(Failure::usage)?,
-            name: CohortName::new(&args.cohort_name).map_err(Failure::usage)?,
-            prefix: FieldPrefix::new(&args.field_prefix).map_err(Failure::usage)?,
-        })
-    }
 }
 
 pub fn removal_mode(removal: Removal) -> RemovalMode {

@@ -16,6 +16,7 @@ pub mod demo {
         )))
     }
 }
+pub mod cohorts;
 pub mod destinations;
 pub mod export;
 pub mod runs;
