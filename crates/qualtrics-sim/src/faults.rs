@@ -8,14 +8,14 @@ use rand::Rng;
 
 use crate::seed::{Faults, Limits};
 
-/// What the front service does with one request before the handler sees it.
+/// Action the front service takes on one request before the handler runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Close the connection without an HTTP response.
     Drop,
-    /// Answer with this 5xx status and the error envelope.
+    /// Respond with this error status and the error envelope.
     Fail(u16),
-    /// Answer 429, with `Retry-After` set to these seconds when present.
+    /// Respond 429, with `Retry-After` set to these seconds when present.
     RateLimited(Option<u64>),
     /// Pass the request to the handler.
     Pass,
@@ -141,9 +141,9 @@ impl FaultState {
 
     /// Decides the fate of one request to `endpoint`.
     ///
-    /// Order: the deterministic switches (drop, then fail, then rate limit; a delay switch
-    /// adds to any of them), then random drops and errors, then the leaky buckets. A request
-    /// rejected before the buckets does not fill them.
+    /// The deterministic switches apply first, in the order drop, fail, rate limit, and a
+    /// delay switch adds to any of them. Random drops and errors come next, then the leaky
+    /// buckets. A request rejected before the buckets does not fill them.
     pub fn decide(&mut self, endpoint: &str, limits: &Limits, now: Instant) -> Decision {
         let faults = self.faults_for(endpoint).clone();
         let mut delay = Duration::from_millis(faults.latency_ms);

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::model::{check_embedded_data, ContactInput};
 
-/// Which call a contact body belongs to; they accept different keys.
+/// Call kind of a contact body, because each kind accepts different keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
     Create,

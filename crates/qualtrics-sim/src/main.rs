@@ -40,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("Failed to listen on {}", args.listen))?;
 
+    let stop_signal = install_stop_signal()?;
     let mut stdout = std::io::stdout();
     writeln!(
         stdout,
@@ -48,27 +49,36 @@ async fn main() -> anyhow::Result<()> {
     )?;
     stdout.flush()?;
 
-    wait_for_stop_signal().await?;
+    stop_signal.await;
     tracing::info!("stop signal received");
     simulator.shutdown().await;
     Ok(())
 }
 
+/// Installs the Ctrl-C and SIGTERM handlers and returns a future that ends on either.
+///
+/// The handlers are installed before the address line is printed, so a signal sent right
+/// after that line stops the server cleanly instead of killing it.
 #[cfg(unix)]
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
+fn install_stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("Failed to install the Ctrl-C handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("Failed to install the SIGTERM handler")?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.context("Failed to listen for Ctrl-C")?,
-        _ = terminate.recv() => {}
-    }
-    Ok(())
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }
 
 #[cfg(not(unix))]
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
-    tokio::signal::ctrl_c()
-        .await
-        .context("Failed to listen for Ctrl-C")
+fn install_stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "failed to listen for Ctrl-C; stopping");
+        }
+    })
 }

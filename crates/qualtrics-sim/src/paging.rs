@@ -37,7 +37,7 @@ pub fn query_flag(pairs: &QueryPairs, name: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// Where a page starts: after the item with sequence number `after_seq`, which is the
+/// Start of a page: just after the item with sequence number `after_seq`, which is the
 /// `offset`-th item overall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {

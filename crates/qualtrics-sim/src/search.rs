@@ -173,7 +173,7 @@ fn text(value: &Option<String>) -> Value {
         .map_or(Value::Null, |text| Value::String(text.clone()))
 }
 
-/// A search hit; search uses `id`, `externalDataReference` and `phoneNumber`.
+/// Builds one search hit, which names fields `id`, `externalDataReference` and `phoneNumber`.
 fn hit_json(contact: &Contact, include_embedded: bool) -> Value {
     let mut object = json!({
         "id": contact.id,

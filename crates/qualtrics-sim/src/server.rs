@@ -101,27 +101,42 @@ impl Simulator {
 
     /// Sets random faults for one endpoint, or for every endpoint with `None` (which also
     /// clears per-endpoint settings).
+    ///
+    /// Every switch panics on an endpoint name outside [`crate::ENDPOINT_NAMES`], so a typo
+    /// fails the test instead of silently injecting nothing.
     pub fn set_faults(&self, endpoint: Option<&str>, faults: Faults) {
+        if let Some(name) = endpoint {
+            check_endpoint(name);
+        }
         self.shared.lock().faults.set_faults(endpoint, faults);
     }
 
     /// Makes the next `count` requests to `endpoint` fail with `status` and the error envelope.
+    /// Panics when `status` is not an HTTP error status (400 to 599).
     pub fn fail_next(&self, endpoint: &str, count: usize, status: u16) {
+        check_endpoint(endpoint);
+        assert!(
+            (400..=599).contains(&status),
+            "fail_next status {status} is not an HTTP error status; use 400 to 599, e.g. 503"
+        );
         self.shared.lock().faults.fail_next(endpoint, count, status);
     }
 
     /// Closes the connection of the next `count` requests to `endpoint` without a response.
     pub fn drop_next(&self, endpoint: &str, count: usize) {
+        check_endpoint(endpoint);
         self.shared.lock().faults.drop_next(endpoint, count);
     }
 
     /// Delays the response to the next `count` requests to `endpoint` by `delay`.
     pub fn delay_next(&self, endpoint: &str, count: usize, delay: Duration) {
+        check_endpoint(endpoint);
         self.shared.lock().faults.delay_next(endpoint, count, delay);
     }
 
     /// Rejects the next `count` requests to `endpoint` with 429, with `Retry-After` when set.
     pub fn rate_limit_next(&self, endpoint: &str, count: usize, retry_after_secs: Option<u64>) {
+        check_endpoint(endpoint);
         self.shared
             .lock()
             .faults
@@ -134,11 +149,13 @@ impl Simulator {
         self.shared.import_wakeup.notify_one();
     }
 
-    /// Turns email de-duplication of a directory on or off. Unknown directories are ignored.
+    /// Turns email de-duplication of a directory on or off; panics on an unknown directory.
     pub fn set_deduplication(&self, directory_id: &str, email: bool) {
-        if let Some(directory) = self.shared.lock().directory_mut(directory_id) {
-            directory.dedup.email = email;
-        }
+        let mut state = self.shared.lock();
+        let Some(directory) = state.directory_mut(directory_id) else {
+            panic!("set_deduplication: directory {directory_id} is not in the seed");
+        };
+        directory.dedup.email = email;
     }
 
     /// Chooses whether `PUT` merges embedded data keys (`true`) or replaces the map (default).
@@ -201,6 +218,15 @@ impl Drop for Simulator {
         }
         self.import_worker.abort();
     }
+}
+
+/// Panics on an endpoint name the simulator does not use.
+fn check_endpoint(name: &str) {
+    assert!(
+        routes::ENDPOINT_NAMES.contains(&name),
+        "unknown endpoint name {name:?}; use one of {:?}",
+        routes::ENDPOINT_NAMES
+    );
 }
 
 async fn accept_loop(

@@ -52,7 +52,31 @@ async fn binary_serves_example_seed() {
         answer.body["result"]["elements"].as_array().unwrap().len(),
         3
     );
-    child.0.kill().unwrap();
+}
+
+#[tokio::test]
+async fn binary_stops_on_sigterm() {
+    let child = Command::new(env!("CARGO_BIN_EXE_qualtrics-sim"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut child = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    let exit = child.0.wait().unwrap();
+
+    assert!(line.starts_with("qualtrics-sim listening on "), "{line:?}");
+    assert!(sent.success());
+    assert!(exit.success(), "exit status {exit}");
 }
 
 #[test]

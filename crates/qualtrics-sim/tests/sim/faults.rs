@@ -228,3 +228,11 @@ async fn clear_requests_empties_the_log() {
     assert_eq!(unknown.status, 404);
     assert_eq!(harness.sim.request_count(None), 0);
 }
+
+#[tokio::test]
+#[should_panic(expected = "unknown endpoint name")]
+async fn misspelled_endpoint_panics() {
+    let harness = Harness::start(fast_seed()).await;
+
+    harness.sim.fail_next("create_contacts", 1, 503);
+}
