@@ -113,7 +113,7 @@ pub struct RunsArgs {
 pub enum RunsCommand {
     /// List recent runs, newest first.
     List {
-        /// Most runs to list.
+        /// Maximum number of runs to list.
         #[arg(long, default_value_t = 20)]
         limit: u32,
         /// Print JSON.

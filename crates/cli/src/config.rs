@@ -128,7 +128,7 @@ pub struct Destination {
     pub requests_per_minute: Option<u32>,
 }
 
-/// Where a destination's secret comes from. The config file names environment variables only.
+/// The source of a destination's secret. The config file names environment variables only.
 #[derive(Debug, Clone)]
 pub enum CredentialsRef {
     ApiToken {
@@ -151,7 +151,7 @@ pub struct Source {
     /// Operator override of the region's Amplitude host, e.g. a simulator.
     pub base_url: Option<Url>,
     pub monthly_download_budget: u32,
-    /// Longest wait for Amplitude to prepare a cohort download.
+    /// Maximum wait for Amplitude to prepare a cohort download, in seconds.
     pub download_timeout_secs: u64,
 }
 

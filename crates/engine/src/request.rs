@@ -11,7 +11,7 @@ pub struct Destination {
     pub name: String,
     pub directory_id: DirectoryId,
     pub mailing_list_id: MailingListId,
-    /// The member property that holds the email address.
+    /// The member property that contains the email address.
     pub email_property: EmailProperty,
 }
 
@@ -64,14 +64,14 @@ pub struct EngineSettings {
     ///
     /// A single-contact write costs one request per row (two for an update, which reads the
     /// contact first), and contact creates are limited to about 500 a minute per brand, so
-    /// 50 creates fit well inside one minute's allowance and give a per-row answer at once.
+    /// 50 creates fit well inside one minute's allowance and return a per-row result at once.
     /// An import costs about three requests plus polling whatever its size, and Qualtrics
     /// processes it in the background, so past a few dozen rows it finishes sooner and spends
     /// far less of the rate limit.
     pub bulk_threshold: usize,
-    /// Most contacts in one import request (Qualtrics accepts at most 10,000).
+    /// Maximum contacts in one import request (Qualtrics accepts at most 10,000).
     pub import_batch_size: usize,
-    /// Most bytes of one import request body (Qualtrics accepts at most 5 MB).
+    /// Maximum bytes of one import request body (Qualtrics accepts at most 5 MB).
     pub import_max_bytes: usize,
     /// Single-contact calls in flight at once. The account's rate limiter still paces them.
     pub concurrency: usize,

@@ -1,8 +1,8 @@
 //! Writing a plan to Qualtrics and confirming each row in the store.
 //!
-//! Rows are written through calls that merge embedded data (create in list, import) or through
-//! a read of the contact followed by a `PUT` of its whole embedded data map, because a `PUT`
-//! may replace the map and so erase fields that cohortsync does not own.
+//! Rows are written through calls that merge embedded data (create in list, import), or through
+//! a read of the contact followed by a `PUT` of its whole embedded data map. A `PUT` may replace
+//! the stored map, so a partial one would erase fields that cohortsync does not own.
 
 mod bulk;
 mod preflight;
@@ -171,7 +171,7 @@ impl Writer<'_> {
         }
 
         // NOTE: an import also puts a contact back on the list when someone took it off in
-        // Qualtrics since it entered; single-contact updates never change list membership.
+        // Qualtrics since it entered. Single-contact updates never change list membership.
         let bulk = self.deduplicates
             && self.removal == RemovalMode::Inactive
             && rows.len() >= self.settings.bulk_threshold;

@@ -13,7 +13,7 @@ pub(crate) enum Direction {
     Leave,
 }
 
-/// A member to write, with what the run knows of its contact.
+/// A member to write, with the contact details the run has learned.
 #[derive(Debug, Clone)]
 pub(crate) struct WorkRow {
     /// Normalized email: the snapshot key.
