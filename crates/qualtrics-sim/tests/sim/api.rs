@@ -78,7 +78,7 @@ async fn unknown_ids_are_404_with_envelope() {
         .await;
 
     assert_eq!(no_directory.status, StatusCode::NOT_FOUND);
-    assert!(error_code(&no_directory).len() > 0);
+    assert_eq!(error_code(&no_directory), "SIM_NOT_FOUND");
     assert_eq!(no_list.status, StatusCode::NOT_FOUND);
     assert!(no_list.body["meta"]["error"]["errorMessage"]
         .as_str()

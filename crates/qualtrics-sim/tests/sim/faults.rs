@@ -52,7 +52,7 @@ async fn rate_limit_429_without_retry_after() {
 
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.get(header::RETRY_AFTER).is_none());
-    assert!(error_code(&limited).len() > 0);
+    assert_eq!(error_code(&limited), "SIM_RATE_LIMITED");
 }
 
 #[tokio::test]
@@ -188,7 +188,7 @@ async fn error_rate_faults_per_endpoint() {
         "status {}",
         failed.status
     );
-    assert!(error_code(&failed).len() > 0);
+    assert_eq!(error_code(&failed), "SIM_SERVER_ERROR");
     assert_eq!(other.status, StatusCode::OK);
     assert_eq!(recovered.status, StatusCode::OK);
 }

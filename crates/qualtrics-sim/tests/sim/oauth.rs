@@ -282,7 +282,7 @@ async fn refresh_after_expiry() {
     let called = whoami_with_bearer(&harness, second_access).await;
 
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
-    assert!(error_code(&expired).len() > 0);
+    assert_eq!(error_code(&expired), "SIM_TOKEN_EXPIRED");
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
     assert_ne!(second_access, first_access);
     assert_eq!(called.status, StatusCode::OK);
