@@ -2,7 +2,6 @@
 
 use anyhow::{anyhow, Context};
 use cohortsync_domain::{CohortId, EmailProperty, Member};
-use cohortsync_qualtrics::SecretString;
 use cohortsync_sources::amplitude::{
     AmplitudeClient, AmplitudeSettings, CohortInfo, DownloadOptions,
 };
@@ -10,26 +9,19 @@ use cohortsync_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::config::Source;
+use crate::connect::secret_from_env;
 use crate::failure::Failure;
 
 /// Builds a client for a source, reading its keys from the environment.
 pub fn client(source: &Source) -> Result<AmplitudeClient, Failure> {
-    let api_key = key_from_env(&source.api_key_env, "Amplitude API key", &source.name)?;
-    let secret_key = key_from_env(&source.secret_key_env, "Amplitude secret key", &source.name)?;
+    let owner = format!("source {:?}", source.name);
+    let api_key = secret_from_env(&source.api_key_env, "Amplitude API key", &owner)?;
+    let secret_key = secret_from_env(&source.secret_key_env, "Amplitude secret key", &owner)?;
     let mut settings = AmplitudeSettings::new(source.region);
     settings.base_url = source.base_url.clone();
     AmplitudeClient::new(settings, api_key, secret_key)
         .with_context(|| format!("source {:?}", source.name))
         .map_err(Failure::usage)
-}
-
-fn key_from_env(variable: &str, what: &str, source: &str) -> Result<SecretString, Failure> {
-    match std::env::var(variable) {
-        Ok(value) if !value.trim().is_empty() => Ok(SecretString::from(value.trim().to_owned())),
-        _ => Err(Failure::usage(anyhow!(
-            "environment variable {variable} is not set or empty; set it to the {what} of source {source:?}"
-        ))),
-    }
 }
 
 /// A stable, non-secret key for a project in the download ledger: a prefix of the SHA-256 of

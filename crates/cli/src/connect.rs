@@ -29,24 +29,26 @@ pub async fn open_store(config: &Config) -> Result<Store, Failure> {
         .map_err(Failure::failed)
 }
 
-/// Reads a secret from the environment variable the config names.
-fn secret_from_env(variable: &str, what: &str, destination: &str) -> Result<SecretString, Failure> {
+/// Reads a secret from the environment variable the config names; `owner` says whose secret
+/// it is in the error, e.g. `destination "nps-panel"`.
+pub fn secret_from_env(variable: &str, what: &str, owner: &str) -> Result<SecretString, Failure> {
     match std::env::var(variable) {
         Ok(value) if !value.trim().is_empty() => Ok(SecretString::from(value.trim().to_owned())),
         Ok(_) => Err(Failure::usage(anyhow!(
-            "environment variable {variable} is empty; set it to the {what} of destination {destination:?}"
+            "environment variable {variable} is empty; set it to the {what} of {owner}"
         ))),
         Err(_) => Err(Failure::usage(anyhow!(
-            "environment variable {variable} is not set; set it to the {what} of destination {destination:?}"
+            "environment variable {variable} is not set; set it to the {what} of {owner}"
         ))),
     }
 }
 
 /// Builds a Qualtrics client for a destination, reading its secret from the environment.
 pub fn qualtrics_client(destination: &Destination) -> Result<QualtricsClient, Failure> {
+    let owner = format!("destination {:?}", destination.name);
     let credentials = match &destination.credentials {
         CredentialsRef::ApiToken { env } => {
-            Credentials::ApiToken(secret_from_env(env, "Qualtrics API token", &destination.name)?)
+            Credentials::ApiToken(secret_from_env(env, "Qualtrics API token", &owner)?)
         }
         CredentialsRef::ClientCredentials {
             client_id,
@@ -58,7 +60,7 @@ pub fn qualtrics_client(destination: &Destination) -> Result<QualtricsClient, Fa
                 client_secret: secret_from_env(
                     client_secret_env,
                     "Qualtrics OAuth client secret",
-                    &destination.name,
+                    &owner,
                 )?,
             },
             scopes: scopes.clone(),
