@@ -413,3 +413,101 @@ fn validate_source(raw: RawSource) -> Result<Source, String> {
         download_timeout_secs,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("test.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const DESTINATION: &str = r#"
+[[destinations]]
+name = "nps-panel"
+datacenter_id = "iad1"
+directory_id = "POOL_012345678901234"
+mailing_list_id = "CG_012345678901234"
+api_token_env = "QUALTRICS_API_TOKEN"
+"#;
+
+    #[test]
+    fn example_parses() {
+        let config = parse(EXAMPLE).unwrap();
+
+        assert_eq!(config.store_url, "sqlite:///var/lib/cohortsync/cohortsync.db");
+        assert_eq!(config.destinations.len(), 1);
+        assert_eq!(config.destinations[0].email_property, EmailProperty::default());
+    }
+
+    #[test]
+    fn store_defaults_when_absent() {
+        let config = parse(DESTINATION).unwrap();
+
+        assert_eq!(config.store_url, DEFAULT_STORE_URL);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let error = parse(&format!("{DESTINATION}api_token = \"secret\"\n")).unwrap_err();
+
+        assert!(error.contains("api_token"), "{error}");
+        assert!(error.contains("A valid config looks like this"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_destination_is_rejected() {
+        let error = parse(&format!("{DESTINATION}{DESTINATION}")).unwrap_err();
+
+        assert!(error.contains("used twice"), "{error}");
+    }
+
+    #[test]
+    fn two_credentials_are_rejected() {
+        let text = format!(
+            "{DESTINATION}[destinations.oauth]\nclient_id = \"c\"\nclient_secret_env = \"S\"\n"
+        );
+
+        let error = parse(&text).unwrap_err();
+
+        assert!(error.contains("keep one of them"), "{error}");
+    }
+
+    #[test]
+    fn invalid_values_name_the_value() {
+        let cases = [
+            ("datacenter_id = \"iad1\"", "datacenter_id = \"Iad-1\"", "Iad-1"),
+            ("directory_id = \"POOL_012345678901234\"", "directory_id = \"POOL_1\"", "POOL_1"),
+            ("api_token_env = \"QUALTRICS_API_TOKEN\"", "api_token_env = \"my token\"", "my token"),
+        ];
+        for (good, bad, value) in cases {
+            let error = parse(&DESTINATION.replace(good, bad)).unwrap_err();
+            assert!(error.contains(value), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        let text = format!("{DESTINATION}base_url = \"ftp://127.0.0.1\"\n");
+
+        let error = parse(&text).unwrap_err();
+
+        assert!(error.contains("http or https"), "{error}");
+    }
+
+    #[test]
+    fn source_region_and_budget() {
+        let text = format!(
+            "{DESTINATION}[[sources]]\nname = \"amp\"\nkind = \"amplitude\"\nregion = \"eu\"\n\
+             api_key_env = \"K\"\nsecret_key_env = \"S\"\nmonthly_download_budget = 40\n"
+        );
+
+        let config = parse(&text).unwrap();
+
+        assert_eq!(config.sources[0].region, Region::Eu);
+        assert_eq!(config.sources[0].monthly_download_budget, 40);
+        assert_eq!(config.sources[0].download_timeout_secs, DEFAULT_DOWNLOAD_TIMEOUT_SECS);
+        let error = parse(&text.replace("\"eu\"", "\"apac\"")).unwrap_err();
+        assert!(error.contains("apac"), "{error}");
+    }
+}
