@@ -75,7 +75,9 @@ pub struct EngineSettings {
     pub import_max_bytes: usize,
     /// Single-contact calls in flight at once. The account's rate limiter still paces them.
     pub concurrency: usize,
-    /// Rows confirmed in the store per transaction on the single-contact path.
+    /// Rows confirmed in the store per transaction on the single-contact path. At 1 every row
+    /// is recorded as soon as Qualtrics confirms it, so a killed run repeats only the calls that
+    /// were in flight; larger values trade that for fewer store writes.
     pub confirm_every: usize,
     /// How an import's progress is polled.
     pub import_poll: PollPolicy,
@@ -88,7 +90,7 @@ impl Default for EngineSettings {
             import_batch_size: 10_000,
             import_max_bytes: 5_000_000,
             concurrency: 4,
-            confirm_every: 25,
+            confirm_every: 1,
             import_poll: PollPolicy::default(),
         }
     }
