@@ -149,7 +149,9 @@ async fn dry_run_sends_nothing() {
 
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert!(stdout(&output).contains("dry run"), "{}", stdout(&output));
-    assert_eq!(setup.sim.request_count(None), 0);
+    for endpoint in ["create_contact", "update_list_contact", "start_import"] {
+        assert_eq!(setup.sim.request_count(Some(endpoint)), 0, "{endpoint}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,7 @@ use cohortsync_store::{
     StoreError,
 };
 
-use crate::apply::{Tally, Writer};
+use crate::apply::{read_list_members, Tally, Writer};
 use crate::progress::Progress;
 use crate::report::{Counts, FieldShortening, RunReport, RunStatus, SkippedByReason};
 use crate::request::{EngineSettings, ExportRequest};
@@ -136,14 +136,8 @@ pub async fn run_export(
         warnings,
     };
 
-    if request.dry_run {
-        let planned = crate::apply::planned_reports(&plan, request.removal);
-        store.add_row_reports(run_id, &planned).await?;
-        report.counts.entered = plan.entering.len() as u64;
-        report.counts.left = plan.leaving.len() as u64;
-        return finish(store, report).await;
-    }
-
+    // A dry run reads from Qualtrics too: the checks below and the list's members tell it
+    // which rows would create and which would update, and prove the destination is usable.
     let requests_before = client.requests_sent();
     let deduplicates = match crate::apply::preflight(client, destination).await {
         Ok(preflight) => preflight,
@@ -164,6 +158,32 @@ pub async fn run_export(
              entering email before it creates a contact; this takes more requests and is slower",
             destination.directory_id
         ));
+    }
+
+    if request.dry_run {
+        let members = if plan.entering.is_empty() {
+            Ok(Default::default())
+        } else {
+            read_list_members(client, destination).await
+        };
+        report.requests = client.requests_sent() - requests_before;
+        return match members {
+            Ok(members) => {
+                let planned = crate::apply::planned_reports(&plan, request.removal, &members);
+                store.add_row_reports(run_id, &planned).await?;
+                report.counts.entered = plan.entering.len() as u64;
+                report.counts.left = plan.leaving.len() as u64;
+                finish(store, report).await
+            }
+            Err(error) => {
+                report.status = RunStatus::Failed;
+                report.error = Some(format!(
+                    "reading the members of mailing list {} failed: {error}",
+                    destination.mailing_list_id
+                ));
+                finish(store, report).await
+            }
+        };
     }
 
     let writer = Writer {

@@ -34,6 +34,21 @@ async fn first_export_creates_and_updates() {
 }
 
 #[tokio::test]
+async fn listed_contact_keeps_email_spelling() {
+    let h = Harness::new().await;
+
+    h.export("Power users", vec![member("u-ada", " ADA.Lovelace@Example.com ")])
+        .await;
+
+    let ada = h.contact("ada.lovelace@example.com");
+    assert_eq!(ada.email.as_deref(), Some("ada.lovelace@example.com"));
+    assert_eq!(
+        ada.embedded_data.get(&field("Power users")).map(String::as_str),
+        Some("active")
+    );
+}
+
+#[tokio::test]
 async fn contact_on_other_list_joins_without_duplicate() {
     let h = Harness::new().await;
     let before = h.contact("carol.test@example.com");
@@ -205,7 +220,12 @@ async fn dry_run_writes_nothing() {
 
     assert!(report.dry_run);
     assert_eq!(report.counts.entered, 2);
-    assert_eq!(h.sim.request_count(None), 0);
+    assert_eq!(h.writes(), 0, "requests: {:?}", h.sim.requests());
+    let rows = h.store.run_rows(cohortsync_store::RunId(report.run_id)).await.unwrap();
+    let ada = rows.iter().find(|r| r.email.as_deref() == Some("ada.lovelace@example.com")).unwrap();
+    assert_eq!(ada.operation, cohortsync_store::RowOperation::Update, "ada is on the list");
+    let newcomer = rows.iter().find(|r| r.email.as_deref() == Some("newcomer@example.org")).unwrap();
+    assert_eq!(newcomer.operation, cohortsync_store::RowOperation::Create);
     assert!(h.contacts_with_email("newcomer@example.org").is_empty());
     // Nothing went into the snapshot either: a real run still has everything to do.
     let real = h.export("Power users", members).await;

@@ -81,7 +81,8 @@ impl Writer<'_> {
             .start((entering.len() + leaving.len()) as u64);
 
         if !entering.is_empty() {
-            let members = self.list_members().await;
+            self.progress.message("reading the mailing list's members");
+            let members = read_list_members(self.client, self.destination).await;
             match members {
                 Ok(members) => {
                     let rows = entering
@@ -119,29 +120,6 @@ impl Writer<'_> {
 
         self.progress.finish();
         Ok(tally)
-    }
-
-    /// Reads the list's current members, keyed by lowercased email, to learn which entering
-    /// members are already on the list (and so were not put there by cohortsync).
-    async fn list_members(
-        &self,
-    ) -> Result<HashMap<String, String>, cohortsync_qualtrics::Error> {
-        self.progress.message("reading the mailing list's members");
-        let contacts = self
-            .client
-            .list_all_mailing_list_contacts(
-                &self.destination.directory_id,
-                &self.destination.mailing_list_id,
-                false,
-            )
-            .await?;
-        let mut members = HashMap::with_capacity(contacts.len());
-        for contact in contacts {
-            if let Some(email) = contact.email.as_deref() {
-                members.insert(email.trim().to_lowercase(), contact.contact_id.to_string());
-            }
-        }
-        Ok(members)
     }
 
     async fn write_entering(
@@ -201,6 +179,39 @@ impl Writer<'_> {
         self.store.add_row_reports(self.run_id, &reports).await?;
         Ok(())
     }
+}
+
+/// A current member of the mailing list, as the run read it.
+#[derive(Debug, Clone)]
+pub(crate) struct ListedContact {
+    pub contact_id: String,
+    /// The email as Qualtrics stores it, sent back unchanged so a run never rewrites its case.
+    pub email: String,
+}
+
+/// Reads the list's current members, keyed by lowercased email, to learn which entering
+/// members are already on the list (and so were not put there by cohortsync).
+pub(crate) async fn read_list_members(
+    client: &QualtricsClient,
+    destination: &Destination,
+) -> Result<HashMap<String, ListedContact>, cohortsync_qualtrics::Error> {
+    let contacts = client
+        .list_all_mailing_list_contacts(&destination.directory_id, &destination.mailing_list_id, false)
+        .await?;
+    let mut members = HashMap::with_capacity(contacts.len());
+    for contact in contacts {
+        if let Some(email) = contact.email {
+            let email = email.trim().to_owned();
+            members.insert(
+                email.to_lowercase(),
+                ListedContact {
+                    contact_id: contact.contact_id.to_string(),
+                    email,
+                },
+            );
+        }
+    }
+    Ok(members)
 }
 
 /// Embedded data fields for an entering row: the current field active, and a renamed cohort's

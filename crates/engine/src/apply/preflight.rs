@@ -1,9 +1,12 @@
 //! Checks before the first write, and the row reports of rows that are never written.
 
+use std::collections::HashMap;
+
 use cohortsync_domain::Plan;
 use cohortsync_qualtrics::QualtricsClient;
 use cohortsync_store::{RowOperation, RowOutcome, RowReport};
 
+use super::ListedContact;
 use crate::request::{Destination, RemovalMode};
 
 /// Confirms that the mailing list exists and reads whether the directory de-duplicates
@@ -39,22 +42,38 @@ pub(crate) async fn preflight(client: &QualtricsClient, destination: &Destinatio
     Ok(directory.deduplication_criteria.email)
 }
 
-/// Row reports of a dry run: what each entering and leaving row would do.
-pub(crate) fn planned_reports(plan: &Plan, removal: RemovalMode) -> Vec<RowReport> {
-    let entering = plan.entering.iter().map(|e| RowReport {
-        email: Some(e.member.email.original().to_owned()),
-        user_id: e.member.member.user_id.clone(),
-        operation: if e.previous.as_ref().is_some_and(|p| p.contact_id.is_some()) {
-            RowOperation::Update
-        } else {
-            RowOperation::Create
-        },
-        outcome: RowOutcome::Planned,
-        reason: e
-            .renamed_from
-            .as_ref()
-            .map(|old| format!("cohort renamed: {old:?} will be set inactive")),
-        contact_id: e.previous.as_ref().and_then(|p| p.contact_id.clone()),
+/// Row reports of a dry run: what each entering and leaving row would do. `list_members` are
+/// the list's current members by lowercased email: an entering member found there, or with a
+/// contact ID in the snapshot, is an update.
+pub(crate) fn planned_reports(
+    plan: &Plan,
+    removal: RemovalMode,
+    list_members: &HashMap<String, ListedContact>,
+) -> Vec<RowReport> {
+    let entering = plan.entering.iter().map(|e| {
+        let contact_id = list_members
+            .get(e.member.email.normalized())
+            .map(|listed| listed.contact_id.clone())
+            .or_else(|| e.previous.as_ref().and_then(|p| p.contact_id.clone()));
+        let (operation, reason) = match (&contact_id, &e.renamed_from) {
+            (_, Some(old)) => (
+                RowOperation::Update,
+                Some(format!("cohort renamed: {old:?} will be set inactive")),
+            ),
+            (Some(_), None) => (RowOperation::Update, None),
+            (None, None) => (
+                RowOperation::Create,
+                Some("not on the list: a new contact, or an update of a directory contact with this email".to_owned()),
+            ),
+        };
+        RowReport {
+            email: Some(e.member.email.original().to_owned()),
+            user_id: e.member.member.user_id.clone(),
+            operation,
+            outcome: RowOutcome::Planned,
+            reason,
+            contact_id,
+        }
     });
     let leaving_operation = match removal {
         RemovalMode::Inactive => RowOperation::SetInactive,

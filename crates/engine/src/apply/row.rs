@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use cohortsync_domain::{Entering, Leaving, MemberState, SnapshotRow};
 use cohortsync_store::{RowOperation, RowOutcome, RowReport};
 
-use super::{entering_fields, INACTIVE};
+use super::{entering_fields, ListedContact, INACTIVE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
@@ -40,17 +40,22 @@ impl WorkRow {
     pub fn entering(
         entering: Entering,
         field: &str,
-        list_members: Option<&HashMap<String, String>>,
+        list_members: Option<&HashMap<String, ListedContact>>,
     ) -> WorkRow {
         let key = entering.member.email.normalized().to_owned();
         let listed = list_members.and_then(|members| members.get(&key));
         let previous = entering.previous.as_ref();
         let contact_id = listed
-            .cloned()
+            .map(|l| l.contact_id.clone())
             .or_else(|| previous.and_then(|p| p.contact_id.clone()));
+        // A contact already on the list keeps its stored spelling of the email.
+        let email = listed.map_or_else(
+            || entering.member.email.original().to_owned(),
+            |l| l.email.clone(),
+        );
         let on_list = list_members.map(|_| listed.is_some());
         WorkRow {
-            email: entering.member.email.original().to_owned(),
+            email,
             user_id: entering.member.member.user_id.clone(),
             contact_id,
             fields: entering_fields(field, entering.renamed_from.as_deref()),
