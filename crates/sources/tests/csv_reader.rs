@@ -198,3 +198,16 @@ fn csv_unclosed_quote_runs_to_end() {
     assert_eq!(members.len(), 1);
     assert_eq!(property(&members[0], "note"), Some("open\nu-2,x\n"));
 }
+
+#[test]
+fn csv_skips_repeated_header_rows() {
+    let input = "\u{feff}\"amplitude_id\",\"user_id\",\"email\"\r\n\
+                 \"101\",\"u-1\",\"ana@example.com\"\r\n\
+                 \"amplitude_id\",\"user_id\",\"email\"\r\n\
+                 \"102\",\"u-2\",\"bo@example.com\"\r\n";
+
+    let members = read(input.as_bytes()).unwrap();
+
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[1].user_id.as_deref(), Some("u-2"));
+}

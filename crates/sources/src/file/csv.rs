@@ -3,7 +3,8 @@
 //! The first row is the header: `amplitude_id`, `user_id`, then one column per user property.
 //! Columns are found by name, so their order does not matter. When a name repeats, the first
 //! column of that name counts. Rows shorter than the header have empty cells at the end, and
-//! cells past the header's width are ignored.
+//! cells past the header's width are ignored. A row that repeats the header, as files joined
+//! from several exports have, is skipped.
 //!
 //! NOTE: the csv crate reads a quote that is never closed as running to the end of the file,
 //! so such a file yields one long last value instead of an error.
@@ -28,6 +29,8 @@ pub(super) struct CsvMembers<R: Read> {
     amplitude_id: Option<usize>,
     /// Property name and column index, one entry per distinct name.
     properties: Vec<(String, usize)>,
+    /// The header's cell values, trimmed and without a BOM, to recognize repeated header rows.
+    header: Vec<String>,
     finished: bool,
 }
 
@@ -46,13 +49,16 @@ impl<R: Read> CsvMembers<R> {
         if !has_header {
             return Err(ReadError::Empty);
         }
-        let columns = decode_record(&header)?;
+        let columns: Vec<String> = decode_record(&header)?
+            .into_iter()
+            .map(|raw| raw.strip_prefix(BOM).unwrap_or(&raw).trim().to_owned())
+            .collect();
 
         let mut user_id = None;
         let mut amplitude_id = None;
         let mut properties: Vec<(String, usize)> = Vec::new();
-        for (index, raw_name) in columns.into_iter().enumerate() {
-            let name = raw_name.strip_prefix(BOM).unwrap_or(&raw_name).trim();
+        for (index, name) in columns.iter().enumerate() {
+            let name = name.as_str();
             if name.is_empty() {
                 continue;
             }
@@ -82,19 +88,27 @@ impl<R: Read> CsvMembers<R> {
             user_id,
             amplitude_id,
             properties,
+            header: columns,
             finished: false,
         })
     }
 
     fn read_member(&mut self) -> Result<Option<Member>, ReadError> {
-        if !self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(convert_error)?
-        {
-            return Ok(None);
-        }
-        let cells = decode_record(&self.record)?;
+        let cells = loop {
+            if !self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(convert_error)?
+            {
+                return Ok(None);
+            }
+            let cells = decode_record(&self.record)?;
+            let repeats_header = cells.len() == self.header.len()
+                && cells.iter().zip(&self.header).all(|(cell, name)| cell.trim() == name);
+            if !repeats_header {
+                break cells;
+            }
+        };
         let cell = |index: usize| cells.get(index).map(String::as_str).unwrap_or_default();
         let id = |index: usize| {
             Some(cell(index))

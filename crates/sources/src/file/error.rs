@@ -8,7 +8,7 @@ use super::format::UnknownFormat;
 /// Errors from reading a cohort file.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("failed to read the cohort file: {0}")]
+    #[error("{0}")]
     Io(#[from] io::Error),
     #[error(transparent)]
     Format(#[from] UnknownFormat),

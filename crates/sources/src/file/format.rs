@@ -17,7 +17,7 @@ pub enum CohortFormat {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown cohort file format {0:?}: use a file ending in .csv, .jsonl or .ndjson, \
-     or name the format explicitly (csv or jsonl)"
+     or name the format explicitly (--format csv or --format jsonl)"
 )]
 pub struct UnknownFormat(pub String);
 
