@@ -30,11 +30,12 @@ pub enum Command {
     Export(ExportArgs),
     /// Show the history of runs.
     Runs(RunsArgs),
-    /// Check configured destinations.
+    /// List configured destinations, or check one against Qualtrics.
     Destinations(DestinationsArgs),
     /// List the cohorts of an Amplitude source.
     Cohorts(CohortsArgs),
-    /// Run two exports against a built-in Qualtrics simulator, with no config and no network.
+    /// Export a shipped cohort file, a changed version of it, and an Amplitude cohort into a
+    /// built-in Qualtrics simulator, with no config and no network.
     Demo(DemoArgs),
 }
 
@@ -57,13 +58,14 @@ pub enum Removal {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "source"])))]
 pub struct ExportArgs {
     /// Name of the destination in the config file.
     #[arg(long, value_name = "NAME")]
     pub destination: String,
 
     /// Cohort file to export (Amplitude CSV or JSON Lines); needs --cohort-id and --cohort-name.
-    #[arg(long, value_name = "PATH", required_unless_present = "source", conflicts_with = "source")]
+    #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
     /// The cohort's ID, e.g. Amplitude's "7khm89cz"; it becomes part of the field name.

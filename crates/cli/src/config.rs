@@ -34,10 +34,10 @@ api_token_env = "QUALTRICS_API_TOKEN""#;
 /// A configuration problem, with the file and a valid example in the message.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("invalid config file {path}: {message}\n\nA valid config looks like this:\n{EXAMPLE}")]
     Invalid { path: PathBuf, message: String },
@@ -158,9 +158,9 @@ pub struct Source {
 impl Config {
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         Self::parse(path, &text)
     }

@@ -85,3 +85,19 @@ pub fn engine_destination(destination: &Destination) -> EngineDestination {
         email_property: destination.email_property.clone(),
     }
 }
+
+/// Describes where to fix rejected credentials, naming the environment variable the config uses.
+pub fn credentials_hint(destination: &Destination) -> String {
+    match &destination.credentials {
+        CredentialsRef::ApiToken { env } => {
+            format!("check the API token in environment variable {env}")
+        }
+        CredentialsRef::ClientCredentials {
+            client_id,
+            client_secret_env,
+            ..
+        } => format!(
+            "check OAuth client {client_id} and its secret in environment variable {client_secret_env}"
+        ),
+    }
+}

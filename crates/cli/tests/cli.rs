@@ -108,7 +108,11 @@ api_token_env = "QUALTRICS_API_TOKEN"
     .unwrap();
 
     let output = run_binary(Some(&config), &["destinations", "list"], &[]).await;
+    let missing = run_binary(Some(&dir.path().join("absent.toml")), &["runs", "list"], &[]).await;
 
+    assert_eq!(missing.status.code(), Some(2));
+    let missing_message = stderr(&missing);
+    assert_eq!(missing_message.matches("os error").count(), 1, "{missing_message}");
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(message.contains("IAD1.evil.example"), "{message}");
@@ -133,6 +137,29 @@ async fn failed_rows_exit_1() {
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_ne!(report["status"], "succeeded");
     assert!(report["counts"]["failed"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_token_names_its_variable() {
+    let setup = Setup::new().await;
+    let file = setup.file("cohort.csv", COHORT_CSV);
+    let token = "wrongTokenWrongTokenWrongTokenWrongToken";
+
+    let output = run_binary(
+        Some(&setup.config),
+        &[
+            "export", "--destination", "nps-panel", "--file", file.to_str().unwrap(),
+            "--cohort-id", "7khm89cz", "--cohort-name", "Power users",
+        ],
+        &[("TEST_QUALTRICS_TOKEN", token)],
+    )
+    .await;
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("TEST_QUALTRICS_TOKEN"), "{message}");
+    assert!(!message.contains(token), "the token leaks: {message}");
+    assert!(!stdout(&output).contains(token), "the token leaks");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -73,7 +73,9 @@ pub struct RunReport {
     pub skipped_by_reason: SkippedByReason,
     /// HTTP requests sent to Qualtrics, retries included.
     pub requests: u64,
-    /// Why the run failed as a whole, when it did.
+    /// The reason the run failed as a whole, when it did.
     pub error: Option<String>,
+    /// Qualtrics rejected the destination's credentials (401) or their permissions (403).
+    pub credentials_rejected: bool,
     pub warnings: Vec<String>,
 }

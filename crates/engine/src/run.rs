@@ -133,6 +133,7 @@ pub async fn run_export(
         skipped_by_reason,
         requests: 0,
         error: None,
+        credentials_rejected: false,
         warnings,
     };
 
@@ -141,8 +142,9 @@ pub async fn run_export(
     let requests_before = client.requests_sent();
     let deduplicates = match crate::apply::preflight(client, destination).await {
         Ok(preflight) => preflight,
-        Err(message) => {
-            report.error = Some(message);
+        Err(failure) => {
+            report.error = Some(failure.message);
+            report.credentials_rejected = failure.credentials_rejected;
             report.status = RunStatus::Failed;
             let total = (plan.entering.len() + plan.leaving.len()) as u64;
             report.counts.failed = total;
@@ -210,6 +212,7 @@ pub async fn run_export(
         (None, _) if tally.entered + tally.left == 0 => RunStatus::Failed,
         (None, _) => RunStatus::PartiallyFailed,
     };
+    report.credentials_rejected = tally.fatal.is_some();
     report.error = tally.fatal;
     finish(store, report).await
 }

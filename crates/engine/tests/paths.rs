@@ -175,6 +175,7 @@ async fn rejected_credentials_fail_the_run() {
     let report = h.export("Power users", new_members(3)).await;
 
     assert_eq!(report.status, RunStatus::Failed);
+    assert!(report.credentials_rejected);
     let error = report.error.expect("error reported");
     assert!(error.contains("401"), "{error}");
     assert!(!error.contains("wrongToken"), "the token leaks: {error}");

@@ -22,8 +22,13 @@ pub async fn run(config_path: Option<&Path>, args: DestinationsArgs) -> Result<E
                         format!("OAuth client {client_id}")
                     }
                 };
+                let host = destination
+                    .base_url
+                    .as_ref()
+                    .map(|url| format!("  base_url: {url}"))
+                    .unwrap_or_default();
                 println!(
-                    "{}  {} {} {}  email: {}  {credentials}",
+                    "{}  {} {} {}  email: {}  {credentials}{host}",
                     destination.name,
                     destination.datacenter_id,
                     destination.directory_id,
@@ -101,7 +106,7 @@ pub async fn check(client: &QualtricsClient, destination: &Destination) -> Vec<C
             checks.push(Check {
                 name: "credentials",
                 verdict: Verdict::Failed,
-                detail: format!("{error}; check the token or OAuth client in the environment variable the config names"),
+                detail: format!("{error}; {}", connect::credentials_hint(destination)),
             });
             for name in ["directory", "mailing list", "deduplication"] {
                 checks.push(skipped(name, "credentials failed"));

@@ -63,6 +63,13 @@ pub async fn run(config_path: Option<&Path>, args: ExportArgs) -> Result<ExitCod
     };
     let report = export(&client, &store, request, args.json).await?;
     output::print_report(&report, args.json);
+    if report.credentials_rejected {
+        eprintln!(
+            "hint: Qualtrics rejected the credentials of destination {:?}: {}",
+            destination.name,
+            connect::credentials_hint(destination)
+        );
+    }
     Ok(output::exit_code(&report))
 }
 

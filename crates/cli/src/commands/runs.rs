@@ -39,8 +39,8 @@ pub async fn run(config_path: Option<&Path>, args: RunsArgs) -> Result<ExitCode,
                         run.id.0,
                         run.started_at.format("%Y-%m-%d %H:%M:%S"),
                         status,
-                        run.destination,
-                        format!("{} ({})", run.cohort_name, run.cohort_id),
+                        truncate(&run.destination, 18),
+                        truncate(&format!("{} ({})", run.cohort_name, run.cohort_id), 24),
                         counts.entered,
                         counts.left,
                         counts.skipped,
@@ -116,7 +116,7 @@ fn run_json(run: &Run) -> Value {
         "finished_at": run.finished_at.map(|t| t.to_rfc3339()),
         "counts": counts,
         "requests": run.requests,
-        "message": run.message,
+        "error": run.message,
     })
 }
 
@@ -151,7 +151,7 @@ fn print_run(run: &Run) {
         println!("  requests     {requests}");
     }
     if let Some(message) = &run.message {
-        println!("  message      {message}");
+        println!("  error        {message}");
     }
 }
 
@@ -189,4 +189,14 @@ fn write_rows_csv(rows: &[RowReport]) -> anyhow::Result<()> {
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Cuts `text` to `width` characters, marking a cut with an ellipsis, so table columns align.
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }

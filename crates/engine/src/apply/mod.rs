@@ -47,8 +47,8 @@ pub(crate) struct Tally {
     pub entered: u64,
     pub left: u64,
     pub failed: u64,
-    /// Set when an error made every further write pointless (rejected credentials, missing
-    /// permission); the rows not yet written are failed with it.
+    /// Set when Qualtrics rejected the credentials (401) or their permissions (403), which
+    /// makes every further write pointless. The rows not yet written are failed with it.
     pub fatal: Option<String>,
 }
 
@@ -100,7 +100,8 @@ impl Writer<'_> {
                         .into_iter()
                         .map(|e| WorkRow::entering(e, self.field, None))
                         .collect();
-                    let results = row::fail_all(rows, &message, true);
+                    let fatal = matches!(error.status(), Some(401 | 403));
+                    let results = row::fail_all(rows, &message, fatal);
                     self.confirm(&results).await?;
                     tally.add(&results);
                 }

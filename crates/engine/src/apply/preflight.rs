@@ -9,35 +9,56 @@ use cohortsync_store::{RowOperation, RowOutcome, RowReport};
 use super::ListedContact;
 use crate::request::{Destination, RemovalMode};
 
+/// A destination that cannot be used, with the message for the run report.
+pub(crate) struct PreflightError {
+    pub message: String,
+    /// Qualtrics rejected the credentials (401) or their permissions (403).
+    pub credentials_rejected: bool,
+}
+
+impl PreflightError {
+    fn new(message: String, error: &cohortsync_qualtrics::Error) -> PreflightError {
+        PreflightError {
+            message,
+            credentials_rejected: matches!(error.status(), Some(401 | 403)),
+        }
+    }
+}
+
 /// Confirms that the mailing list exists and reads whether the directory de-duplicates
-/// contacts on email. Returns a message for the run report when the destination is unusable.
-pub(crate) async fn preflight(client: &QualtricsClient, destination: &Destination) -> Result<bool, String> {
+/// contacts on email.
+pub(crate) async fn preflight(
+    client: &QualtricsClient,
+    destination: &Destination,
+) -> Result<bool, PreflightError> {
     let directory_id = &destination.directory_id;
     let list_id = &destination.mailing_list_id;
 
     if let Err(error) = client.get_mailing_list(directory_id, list_id).await {
-        return Err(match error.status() {
+        let message = match error.status() {
             Some(404) => format!(
                 "mailing list {list_id} not found in directory {directory_id}: check the \
                  destination's directory_id and mailing_list_id ({error})"
             ),
             _ => format!("reading mailing list {list_id} failed: {error}"),
-        });
+        };
+        return Err(PreflightError::new(message, &error));
     }
 
     let directories = client
         .list_directories()
         .await
-        .map_err(|error| format!("listing the directories failed: {error}"))?;
+        .map_err(|error| PreflightError::new(format!("listing the directories failed: {error}"), &error))?;
     let directory = directories
         .iter()
         .find(|d| &d.directory_id == directory_id)
-        .ok_or_else(|| {
-            format!(
+        .ok_or_else(|| PreflightError {
+            message: format!(
                 "directory {directory_id} not found among the {} directories these credentials \
                  can read: check the destination's directory_id",
                 directories.len()
-            )
+            ),
+            credentials_rejected: false,
         })?;
     Ok(directory.deduplication_criteria.email)
 }
