@@ -23,8 +23,8 @@ const WEEK_1: &str = include_str!("../../demo/power-users-week1.csv");
 const WEEK_2: &str = include_str!("../../demo/power-users-week2.csv");
 const COHORT_ID: &str = "7khm89cz";
 const COHORT_NAME: &str = "Power users";
-/// A cohort of the Amplitude simulator's example seed.
-const AMPLITUDE_COHORT_ID: &str = "9td3wv0p";
+/// "Trial users, week 1" in the Amplitude simulator's example seed.
+const AMPLITUDE_COHORT_ID: &str = "4fq2xk7m";
 
 pub async fn run(args: DemoArgs) -> Result<ExitCode, Failure> {
     let seed = Seed::example();
@@ -131,8 +131,8 @@ async fn export_text(
     export(client, store, request, true).await
 }
 
-/// Downloads the example Amplitude project's "Power users" cohort, with only the email
-/// property, and exports it.
+/// Downloads a cohort of the example Amplitude project, with only the email property, and
+/// exports it.
 async fn export_from_amplitude(
     client: &QualtricsClient,
     store: &Store,
@@ -216,6 +216,7 @@ async fn print_members(
         .context("reading the mailing list back")
         .map_err(Failure::failed)?;
     println!("  Mailing list members read back ({}):", members.len());
+    println!("    {:<28} {:<9} {:<20} OTHER FIELDS", "EMAIL", "THIS RUN", "CONTACT");
     for member in members {
         let embedded = member.embedded_data.unwrap_or_default();
         let state = embedded.get(field).map(String::as_str).unwrap_or("-");
@@ -225,7 +226,7 @@ async fn print_members(
             .map(|(key, value)| format!("{key}={value}"))
             .collect();
         println!(
-            "    {:<28} {:<9} {}{}{}",
+            "    {:<28} {:<9} {:<20}{}{}",
             member.email.as_deref().unwrap_or("(no email)"),
             state,
             member.contact_id,
