@@ -81,6 +81,8 @@ fn jsonl_invalid_json_names_line() {
         "{error}"
     );
     assert!(error.to_string().contains("line 3"), "{error}");
+    assert!(!error.to_string().contains("line 1"), "no line number of serde's own: {error}");
+    assert!(error.to_string().contains("column"), "{error}");
 }
 
 #[test]

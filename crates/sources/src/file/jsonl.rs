@@ -58,7 +58,7 @@ impl<R: BufRead> JsonlMembers<R> {
 
             let value: Value = serde_json::from_str(text).map_err(|e| ReadError::InvalidJson {
                 line,
-                message: e.to_string(),
+                message: describe_json_error(&e),
             })?;
             let Value::Object(object) = value else {
                 return Err(ReadError::NotAnObject {
@@ -157,4 +157,12 @@ fn kind(value: &Value) -> &'static str {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     }
+}
+
+/// Describes a JSON error by column only, because serde_json's own "at line 1" counts lines
+/// within one JSON Lines record, not within the file.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let cause = text.rsplit_once(" at line ").map_or(text.as_str(), |(cause, _)| cause);
+    format!("{cause} at column {}", error.column())
 }
