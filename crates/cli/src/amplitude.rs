@@ -24,8 +24,8 @@ pub fn client(source: &Source) -> Result<AmplitudeClient, Failure> {
         .map_err(Failure::usage)
 }
 
-/// A stable, non-secret key for a project in the download ledger: a prefix of the SHA-256 of
-/// its API key, so the count follows the project even when the source is renamed.
+/// Derives a stable, non-secret key for a project in the download ledger from a prefix of the
+/// SHA-256 of its API key, so the count follows the project even when the source is renamed.
 pub fn project_key(source: &Source) -> String {
     let api_key = std::env::var(&source.api_key_env).unwrap_or_default();
     let digest = Sha256::digest(api_key.trim().as_bytes());
@@ -49,8 +49,8 @@ pub async fn find_cohort(client: &AmplitudeClient, source: &Source, id: &CohortI
     })
 }
 
-/// The user properties a destination needs from Amplitude: its email property, or none when
-/// the user ID is the email.
+/// Lists the user properties a destination needs from Amplitude: its email property, or none
+/// when the user ID is the email.
 pub fn prop_keys(email_property: &EmailProperty) -> Vec<String> {
     match email_property {
         EmailProperty::UserId => Vec::new(),

@@ -29,7 +29,7 @@ pub async fn open_store(config: &Config) -> Result<Store, Failure> {
         .map_err(Failure::failed)
 }
 
-/// Reads a secret from the environment variable the config names; `owner` says whose secret
+/// Reads a secret from the environment variable the config names. `owner` names whose secret
 /// it is in the error, e.g. `destination "nps-panel"`.
 pub fn secret_from_env(variable: &str, what: &str, owner: &str) -> Result<SecretString, Failure> {
     match std::env::var(variable) {
@@ -76,7 +76,7 @@ pub fn qualtrics_client(destination: &Destination) -> Result<QualtricsClient, Fa
         .map_err(Failure::usage)
 }
 
-/// The engine's view of a configured destination.
+/// Converts a configured destination into the engine's view of it.
 pub fn engine_destination(destination: &Destination) -> EngineDestination {
     EngineDestination {
         name: destination.name.clone(),

@@ -15,7 +15,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// Invalid usage, config or input: exit code 2.
+    /// Wraps invalid usage, config or input: exit code 2.
     pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
         Failure {
             error: error.into(),
@@ -23,7 +23,7 @@ impl Failure {
         }
     }
 
-    /// A failure while working: exit code 1.
+    /// Wraps a failure while working: exit code 1.
     pub fn failed(error: impl Into<anyhow::Error>) -> Failure {
         Failure {
             error: error.into(),

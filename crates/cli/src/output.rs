@@ -1,4 +1,4 @@
-//! What the commands print: run summaries, JSON reports, and the progress bar.
+//! Command output: run summaries, JSON reports, and the progress bar.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use cohortsync_engine::{Progress, RunReport, RunStatus};
 
 use crate::failure::{EXIT_FAILED, EXIT_OK};
 
-/// The exit code for a finished run: 0 when every row was applied or skipped with a reason.
+/// Maps a finished run to its exit code: 0 when every row was applied or skipped with a reason.
 pub fn exit_code(report: &RunReport) -> ExitCode {
     match report.status {
         RunStatus::Succeeded => ExitCode::from(EXIT_OK),
@@ -28,7 +28,7 @@ pub fn print_report(report: &RunReport, json: bool) {
     print!("{}", summary(report, true));
 }
 
-/// A human summary of a run, a few lines long. `rows_hint` adds the command that shows the
+/// Formats a human summary of a run, a few lines long. `rows_hint` adds the command that shows the
 /// row report, for runs recorded in a store the user can open again.
 pub fn summary(report: &RunReport, rows_hint: bool) -> String {
     let mut text = String::new();

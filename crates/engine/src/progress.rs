@@ -3,13 +3,13 @@
 /// Receives progress of the apply phase of a run. Implementations must be cheap: they are
 /// called once per confirmed batch.
 pub trait Progress: Send + Sync {
-    /// The run has `total` rows to write to Qualtrics.
+    /// Announces that the run has `total` rows to write to Qualtrics.
     fn start(&self, total: u64);
-    /// `done` more rows were applied or failed.
+    /// Counts `done` more rows as applied or failed.
     fn advance(&self, done: u64);
-    /// A status line for the phase the run is in, e.g. "waiting for import 2 of 3".
+    /// Shows a status line for the phase the run is in, e.g. "importing batch 2 of 3".
     fn message(&self, text: &str);
-    /// The apply phase ended.
+    /// Ends the apply phase.
     fn finish(&self);
 }
 

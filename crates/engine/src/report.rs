@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// How a run ended.
+/// The outcome of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -53,7 +53,7 @@ pub struct FieldShortening {
     pub written_chars: usize,
 }
 
-/// What one run did.
+/// The record of one run: what it wrote, skipped and failed.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub run_id: i64,

@@ -1,4 +1,4 @@
-//! What a caller asks the engine to do: the destination, the cohort, its members and options.
+//! The request a caller gives the engine: the destination, the cohort, its members and options.
 
 use cohortsync_domain::{CohortId, CohortName, EmailProperty, FieldPrefix, Member};
 use cohortsync_qualtrics::{DirectoryId, MailingListId, PollPolicy};
@@ -15,7 +15,7 @@ pub struct Destination {
     pub email_property: EmailProperty,
 }
 
-/// What happens in Qualtrics to members who left the cohort.
+/// The treatment in Qualtrics of members who left the cohort.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemovalMode {
@@ -49,7 +49,7 @@ pub struct ExportRequest {
     pub removal: RemovalMode,
     /// Compute and record the plan, but write nothing to Qualtrics or the snapshot.
     pub dry_run: bool,
-    /// Where the members came from, for the run history, e.g. `file:cohort.csv`.
+    /// The origin of the members, for the run history, e.g. `file:cohort.csv`.
     pub source: String,
     /// Every member of the cohort as the source reported it, already read in full so that a
     /// broken input fails the run before anything is sent.
@@ -63,8 +63,8 @@ pub struct EngineSettings {
     /// imports; smaller ones use single-contact calls.
     ///
     /// A single-contact write costs one request per row (two for an update, which reads the
-    /// contact first), and contact creates are limited to about 500 a minute per brand, so
-    /// 50 creates fit well inside one minute's allowance and return a per-row result at once.
+    /// contact first). Contact creates are limited to about 500 a minute per brand, so 50
+    /// creates fit well inside one minute's allowance and return a per-row result at once.
     /// An import costs about three requests plus polling whatever its size, and Qualtrics
     /// processes it in the background, so past a few dozen rows it finishes sooner and spends
     /// far less of the rate limit.
@@ -77,9 +77,9 @@ pub struct EngineSettings {
     pub concurrency: usize,
     /// Rows confirmed in the store per transaction on the single-contact path. At 1 every row
     /// is recorded as soon as Qualtrics confirms it, so a killed run repeats only the calls that
-    /// were in flight; larger values trade that for fewer store writes.
+    /// were in flight. Larger values trade that for fewer store writes.
     pub confirm_every: usize,
-    /// How an import's progress is polled.
+    /// The polling schedule for an import's progress.
     pub import_poll: PollPolicy,
 }
 

@@ -226,7 +226,7 @@ pub(crate) fn entering_fields(field: &str, renamed_from: Option<&str>) -> BTreeM
     fields
 }
 
-/// The snapshot state a leaving row ends in under `removal`.
+/// Returns the snapshot state a leaving row ends in under `removal`.
 pub(crate) fn leaving_state(removal: RemovalMode, removed: bool) -> MemberState {
     match (removal, removed) {
         (RemovalMode::RemoveFromList, true) => MemberState::Removed,

@@ -113,8 +113,8 @@ pub(crate) struct RowResult {
 }
 
 impl RowResult {
-    /// A leaving row under removal mode `none`: nothing sent, recorded as inactive so that it
-    /// does not leave again on every run.
+    /// Records a leaving row under removal mode `none`: nothing is sent, and the row is stored
+    /// as inactive so that it does not leave again on every run.
     pub fn left_untouched(row: WorkRow) -> RowResult {
         let added_to_list = row.added_to_list;
         let contact_id = row.contact_id.clone();
@@ -130,7 +130,7 @@ impl RowResult {
         }
     }
 
-    /// The snapshot row to confirm, for applied rows only.
+    /// Returns the snapshot row to confirm, for applied rows only.
     pub fn snapshot_row(&self, _field: &str) -> Option<SnapshotRow> {
         let applied = self.outcome.as_ref().ok()?;
         Some(SnapshotRow {
