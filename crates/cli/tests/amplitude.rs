@@ -236,3 +236,48 @@ async fn cohorts_list_shows_ids_and_names() {
     assert!(ids.contains(&POWER_USERS), "{ids:?}");
     assert!(ids.contains(&"4fq2xk7m"), "{ids:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_id_as_email_requests_no_properties() {
+    let both = Both::new(&format!(
+        r#"
+[[destinations]]
+name = "by-user-id"
+datacenter_id = "iad1"
+directory_id = "{DIRECTORY}"
+mailing_list_id = "{NPS_LIST}"
+email_property = "[Amplitude] User ID"
+api_token_env = "TEST_QUALTRICS_TOKEN"
+base_url = "{{QUALTRICS}}"
+"#
+    ))
+    .await;
+    let config = std::fs::read_to_string(&both.qualtrics.config).unwrap();
+    std::fs::write(
+        &both.qualtrics.config,
+        config.replace("{QUALTRICS}", &both.qualtrics.sim.base_url()),
+    )
+    .unwrap();
+
+    let output = both
+        .run(&[
+            "export", "--destination", "by-user-id", "--source", "amp-us",
+            "--amplitude-cohort", POWER_USERS, "--json",
+        ])
+        .await;
+
+    let report = report(&output);
+    assert_eq!(report["counts"]["entered"], 1, "{report}");
+    assert_eq!(report["skipped_by_reason"]["missing_email"], 1, "{report}");
+    assert_eq!(
+        both.field_of("dee.moss@example.com", "[Amplitude] Power users (9td3wv0p)").as_deref(),
+        Some("active")
+    );
+    let requests = both.amplitude.requests();
+    let request = requests
+        .iter()
+        .find(|r| r.endpoint == amplitude_sim::Endpoint::RequestCohort)
+        .expect("a download was requested");
+    assert!(request.uri.contains("props=0"), "{}", request.uri);
+    assert!(!request.uri.contains("propKeys"), "{}", request.uri);
+}
