@@ -259,6 +259,59 @@ async fn remove_from_list_only_takes_off_contacts_it_added() {
 }
 
 #[tokio::test]
+async fn remove_from_list_keeps_contact_another_cohort_needs() {
+    let h = Harness::new().await;
+    let pat = vec![member("u-pat", "pat@example.org")];
+    h.export_with("Power users", pat.clone(), RemovalMode::RemoveFromList, false)
+        .await;
+    let other = cohortsync_engine::ExportRequest {
+        cohort_id: cohortsync_domain::CohortId::new("otherc01").unwrap(),
+        ..request("Beta fans", pat, RemovalMode::RemoveFromList)
+    };
+    cohortsync_engine::run_export(&h.client, &h.store, &h.settings, other, &cohortsync_engine::NoProgress)
+        .await
+        .unwrap();
+
+    let report = h
+        .export_with("Power users", vec![], RemovalMode::RemoveFromList, false)
+        .await;
+
+    assert_eq!(report.counts.left, 1);
+    let pat = h.contact("pat@example.org");
+    assert!(pat.mailing_list_ids.contains(&NPS_LIST.to_owned()), "cohort otherc01 still has pat");
+    assert_eq!(
+        pat.embedded_data.get(&field("Power users")).map(String::as_str),
+        Some("inactive")
+    );
+    let rows = h.store.run_rows(cohortsync_store::RunId(report.run_id)).await.unwrap();
+    assert!(
+        rows[0].reason.as_deref().is_some_and(|r| r.contains("otherc01")),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_plans_removal_only_for_added_contacts() {
+    let h = Harness::new().await;
+    h.export_with(
+        "Power users",
+        vec![member("u-ada", "ada.lovelace@example.com"), member("u-new", "newcomer@example.org")],
+        RemovalMode::RemoveFromList,
+        false,
+    )
+    .await;
+
+    let report = h
+        .export_with("Power users", vec![], RemovalMode::RemoveFromList, true)
+        .await;
+
+    let rows = h.store.run_rows(cohortsync_store::RunId(report.run_id)).await.unwrap();
+    let operation = |email: &str| rows.iter().find(|r| r.email.as_deref() == Some(email)).unwrap().operation;
+    assert_eq!(operation("ada.lovelace@example.com"), cohortsync_store::RowOperation::SetInactive);
+    assert_eq!(operation("newcomer@example.org"), cohortsync_store::RowOperation::RemoveFromList);
+}
+
+#[tokio::test]
 async fn removal_none_sends_nothing_for_leavers() {
     let h = Harness::new().await;
     h.export("Power users", vec![member("u-ada", "ada.lovelace@example.com")])

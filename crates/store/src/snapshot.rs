@@ -85,6 +85,28 @@ impl Store {
         Ok(())
     }
 
+    /// Finds another cohort of `destination` in which `email` is still active, if any. A
+    /// contact that such a cohort still needs must stay on the destination's list.
+    #[tracing::instrument(skip(self))]
+    pub async fn active_in_other_cohort(
+        &self,
+        destination: &str,
+        cohort_id: &str,
+        email: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let other: Option<String> = sqlx::query_scalar(
+            "SELECT cohort_id FROM snapshot_rows \
+             WHERE destination = ? AND email = ? AND cohort_id <> ? AND state = 'active' \
+             ORDER BY cohort_id LIMIT 1",
+        )
+        .bind(destination)
+        .bind(email.trim().to_lowercase())
+        .bind(cohort_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(other)
+    }
+
     /// Records the Qualtrics contact ID of an existing snapshot row.
     #[tracing::instrument(skip(self))]
     pub async fn set_contact_id(

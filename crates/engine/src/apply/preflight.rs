@@ -96,18 +96,30 @@ pub(crate) fn planned_reports(
             contact_id,
         }
     });
-    let leaving_operation = match removal {
-        RemovalMode::Inactive => RowOperation::SetInactive,
-        RemovalMode::RemoveFromList => RowOperation::RemoveFromList,
-        RemovalMode::None => RowOperation::None,
-    };
-    let leaving = plan.leaving.iter().map(|l| RowReport {
-        email: Some(l.row.email.clone()),
-        user_id: l.row.user_id.clone(),
-        operation: leaving_operation,
-        outcome: RowOutcome::Planned,
-        reason: None,
-        contact_id: l.row.contact_id.clone(),
+    let leaving = plan.leaving.iter().map(|l| {
+        let (operation, reason) = match removal {
+            RemovalMode::Inactive => (RowOperation::SetInactive, None),
+            RemovalMode::RemoveFromList if l.row.added_to_list => (
+                RowOperation::RemoveFromList,
+                Some("unless another cohort on this list still has the contact".to_owned()),
+            ),
+            RemovalMode::RemoveFromList => (
+                RowOperation::SetInactive,
+                Some("kept on the mailing list: cohortsync did not add this contact to it".to_owned()),
+            ),
+            RemovalMode::None => (
+                RowOperation::None,
+                Some("removal mode is none: nothing sent to Qualtrics".to_owned()),
+            ),
+        };
+        RowReport {
+            email: Some(l.row.email.clone()),
+            user_id: l.row.user_id.clone(),
+            operation,
+            outcome: RowOutcome::Planned,
+            reason,
+            contact_id: l.row.contact_id.clone(),
+        }
     });
     entering.chain(leaving).collect()
 }

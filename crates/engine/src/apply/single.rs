@@ -211,6 +211,22 @@ impl Writer<'_> {
             );
             return Ok(applied);
         }
+        // Another cohort exported to this list may still need the contact there.
+        let other = self
+            .store
+            .active_in_other_cohort(&self.destination.name, self.cohort_id, &row.key)
+            .await
+            .map_err(|e| Failure {
+                operation: RowOperation::RemoveFromList,
+                message: format!("checking the contact's other cohorts failed: {e}"),
+                fatal: false,
+            })?;
+        if let Some(other) = other {
+            applied.note = Some(format!(
+                "kept on the mailing list: the contact is still active in cohort {other}"
+            ));
+            return Ok(applied);
+        }
         match self
             .client
             .remove_from_mailing_list(

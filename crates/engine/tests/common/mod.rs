@@ -81,14 +81,8 @@ impl Harness {
         dry_run: bool,
     ) -> RunReport {
         let request = ExportRequest {
-            destination: destination(),
-            cohort_id: CohortId::new(COHORT_ID).unwrap(),
-            cohort_name: CohortName::new(name).unwrap(),
-            field_prefix: FieldPrefix::default(),
-            removal,
             dry_run,
-            source: "test".to_owned(),
-            members,
+            ..request(name, members, removal)
         };
         run_export(&self.client, &self.store, &self.settings, request, &NoProgress)
             .await
@@ -138,6 +132,20 @@ pub fn client_for(sim: &Simulator, token: &str, max_attempts: u32) -> QualtricsC
         &RateLimiters::new(),
     )
     .expect("client builds")
+}
+
+/// A request for cohort `COHORT_ID` named `name`, not a dry run.
+pub fn request(name: &str, members: Vec<Member>, removal: RemovalMode) -> ExportRequest {
+    ExportRequest {
+        destination: destination(),
+        cohort_id: CohortId::new(COHORT_ID).unwrap(),
+        cohort_name: CohortName::new(name).unwrap(),
+        field_prefix: FieldPrefix::default(),
+        removal,
+        dry_run: false,
+        source: "test".to_owned(),
+        members,
+    }
 }
 
 pub fn destination() -> Destination {

@@ -165,3 +165,19 @@ async fn snapshot_survives_reopen() {
         [confirmed]
     );
 }
+
+#[tokio::test]
+async fn active_in_other_cohort_finds_only_active_rows() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    store.confirm_rows("dest", "x", &[row("pat@x.io", MemberState::Active)]).await.unwrap();
+    store.confirm_rows("dest", "y", &[row("pat@x.io", MemberState::Active)]).await.unwrap();
+    store.confirm_rows("dest", "z", &[row("lee@x.io", MemberState::Inactive)]).await.unwrap();
+    store.confirm_rows("other", "w", &[row("lee@x.io", MemberState::Active)]).await.unwrap();
+
+    let pat = store.active_in_other_cohort("dest", "x", " PAT@x.io").await.unwrap();
+    let lee = store.active_in_other_cohort("dest", "x", "lee@x.io").await.unwrap();
+
+    assert_eq!(pat.as_deref(), Some("y"));
+    assert_eq!(lee, None, "inactive rows and other destinations do not count");
+}
