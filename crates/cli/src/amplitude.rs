@@ -3,7 +3,7 @@
 use anyhow::{anyhow, Context};
 use cohortsync_domain::{CohortId, EmailProperty, Member};
 use cohortsync_sources::amplitude::{
-    AmplitudeClient, AmplitudeSettings, CohortInfo, DownloadOptions,
+    AmplitudeClient, AmplitudeError, AmplitudeSettings, CohortInfo, DownloadOptions,
 };
 use cohortsync_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -33,13 +33,26 @@ pub fn project_key(source: &Source) -> String {
     format!("amplitude:{hex}")
 }
 
+/// Lists the source's cohorts; rejected keys name the variables that hold them.
+pub async fn list_cohorts(client: &AmplitudeClient, source: &Source) -> Result<Vec<CohortInfo>, Failure> {
+    client.list_cohorts().await.map_err(|error| {
+        let hint = match error {
+            AmplitudeError::Unauthorized { .. } => format!(
+                "; check the keys in environment variables {} and {}",
+                source.api_key_env, source.secret_key_env
+            ),
+            _ => String::new(),
+        };
+        Failure::failed(anyhow!(
+            "reading the cohorts of source {:?} failed: {error}{hint}",
+            source.name
+        ))
+    })
+}
+
 /// Finds a cohort by ID among the source's cohorts.
 pub async fn find_cohort(client: &AmplitudeClient, source: &Source, id: &CohortId) -> Result<CohortInfo, Failure> {
-    let cohorts = client
-        .list_cohorts()
-        .await
-        .with_context(|| format!("listing the cohorts of source {:?}", source.name))
-        .map_err(Failure::failed)?;
+    let cohorts = list_cohorts(client, source).await?;
     cohorts.into_iter().find(|c| &c.id == id).ok_or_else(|| {
         Failure::usage(anyhow!(
             "cohort {id} not found in source {:?}; `cohortsync cohorts list --source {}` lists its cohorts",

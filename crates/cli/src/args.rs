@@ -69,15 +69,15 @@ pub struct ExportArgs {
     pub file: Option<PathBuf>,
 
     /// The cohort's ID, e.g. Amplitude's "7khm89cz"; it becomes part of the field name.
-    #[arg(long, value_name = "ID", requires = "file")]
+    #[arg(long, value_name = "ID", requires = "file", conflicts_with = "source")]
     pub cohort_id: Option<String>,
 
     /// The cohort's display name; it becomes part of the field name.
-    #[arg(long, value_name = "NAME", requires = "file")]
+    #[arg(long, value_name = "NAME", requires = "file", conflicts_with = "source")]
     pub cohort_name: Option<String>,
 
     /// File format; by default taken from the extension (.csv, .jsonl, .ndjson).
-    #[arg(long, value_enum, requires = "file")]
+    #[arg(long, value_enum, requires = "file", conflicts_with = "source")]
     pub format: Option<FileFormat>,
 
     /// Name of an Amplitude source in the config file to download the cohort from.
@@ -85,7 +85,7 @@ pub struct ExportArgs {
     pub source: Option<String>,
 
     /// ID of the Amplitude cohort to download; its name is read from Amplitude.
-    #[arg(long, value_name = "ID", requires = "source")]
+    #[arg(long, value_name = "ID", requires = "source", conflicts_with = "file")]
     pub amplitude_cohort: Option<String>,
 
     /// Compute and record the plan without writing to Qualtrics or the snapshot.
@@ -96,7 +96,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "inactive")]
     pub removal: Removal,
 
-    /// Prefix of the embedded data field name.
+    /// Prefix of the embedded data field name; "" writes no prefix. Changing it for a cohort
+    /// moves the cohort to a new field, like a rename.
     #[arg(long, value_name = "TEXT", default_value = "[Amplitude]")]
     pub field_prefix: String,
 

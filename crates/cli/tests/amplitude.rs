@@ -220,7 +220,8 @@ async fn wrong_keys_give_clear_message() {
 
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
-    assert!(message.contains("401") || message.to_lowercase().contains("secret key"), "{message}");
+    assert!(message.contains("401"), "{message}");
+    assert!(message.contains("TEST_AMP_SECRET"), "names the variable to fix: {message}");
     assert!(!message.contains("not-the-secret"), "the secret leaks: {message}");
 }
 
@@ -280,4 +281,29 @@ base_url = "{{QUALTRICS}}"
         .expect("a download was requested");
     assert!(request.uri.contains("props=0"), "{}", request.uri);
     assert!(!request.uri.contains("propKeys"), "{}", request.uri);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rejected_destination_spends_no_download() {
+    let both = Both::new("").await;
+
+    let output = run_binary(
+        Some(&both.qualtrics.config),
+        &[
+            "export", "--destination", "nps-panel", "--source", "amp-us",
+            "--amplitude-cohort", POWER_USERS,
+        ],
+        &[
+            ("TEST_QUALTRICS_TOKEN", "wrongTokenWrongTokenWrongTokenWrongToken"),
+            ("TEST_AMP_KEY", US_KEY),
+            ("TEST_AMP_SECRET", US_SECRET),
+        ],
+    )
+    .await;
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("nothing was downloaded"), "{message}");
+    assert!(message.contains("TEST_QUALTRICS_TOKEN"), "{message}");
+    assert_eq!(both.amplitude.request_count(amplitude_sim::Endpoint::RequestCohort), 0);
 }

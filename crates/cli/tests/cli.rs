@@ -92,6 +92,27 @@ async fn missing_token_variable_exits_2() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn json_failure_still_prints_report() {
+    let setup = Setup::new().await;
+    let file = setup.file("cohort.csv", COHORT_CSV);
+    let long_id = "x".repeat(195);
+
+    let output = setup
+        .run(&[
+            "export", "--destination", "nps-panel", "--file", file.to_str().unwrap(),
+            "--cohort-id", &long_id, "--cohort-name", "Power users", "--json",
+        ])
+        .await;
+
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("stdout is JSON");
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["exit_code"], 2);
+    assert!(report["error"].as_str().unwrap().contains("cohort ID"), "{report}");
+    assert_eq!(setup.sim.request_count(None), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn invalid_config_names_the_value() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bad.toml");

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::json;
 
 use crate::amplitude;
@@ -22,11 +21,7 @@ pub async fn run(config_path: Option<&Path>, args: CohortsArgs) -> Result<ExitCo
         .source(&source)
         .map_err(|message| Failure::usage(anyhow::anyhow!(message)))?;
     let client = amplitude::client(source)?;
-    let mut cohorts = client
-        .list_cohorts()
-        .await
-        .with_context(|| format!("listing the cohorts of source {:?}", source.name))
-        .map_err(Failure::failed)?;
+    let mut cohorts = amplitude::list_cohorts(&client, source).await?;
     if !archived {
         cohorts.retain(|c| !c.archived);
     }

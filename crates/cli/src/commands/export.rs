@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
-use cohortsync_domain::{CohortId, CohortName, FieldPrefix, Member};
+use cohortsync_domain::{CohortId, CohortName, FieldName, FieldPrefix, Member};
 use cohortsync_engine::{EngineSettings, ExportRequest, RemovalMode, RunReport};
 use cohortsync_qualtrics::QualtricsClient;
 use cohortsync_sources::amplitude::DownloadOptions;
@@ -27,6 +27,22 @@ struct Cohort {
 }
 
 pub async fn run(config_path: Option<&Path>, args: ExportArgs) -> Result<ExitCode, Failure> {
+    let json = args.json;
+    let result = run_export(config_path, args).await;
+    if let (true, Err(failure)) = (json, &result) {
+        // With --json stdout carries a report even when no run could start.
+        let report = serde_json::json!({
+            "run_id": null,
+            "status": "failed",
+            "error": format!("{:#}", failure.error),
+            "exit_code": failure.exit_code,
+        });
+        println!("{}", serde_json::to_string_pretty(&report).expect("JSON values serialize"));
+    }
+    result
+}
+
+async fn run_export(config_path: Option<&Path>, args: ExportArgs) -> Result<ExitCode, Failure> {
     let config = connect::load_config(config_path)?;
     let destination = config
         .destination(&args.destination)
@@ -36,12 +52,14 @@ pub async fn run(config_path: Option<&Path>, args: ExportArgs) -> Result<ExitCod
 
     let (cohort, store) = match (&args.file, &args.source) {
         (Some(file), _) => {
-            let cohort = cohort_from_file(file, &args)?;
+            let cohort = cohort_from_file(file, &args, &prefix)?;
             (cohort, connect::open_store(&config).await?)
         }
         (None, Some(source)) => {
             let store = connect::open_store(&config).await?;
-            let cohort = cohort_from_amplitude(&config, destination, source, &args, &store).await?;
+            let cohort =
+                cohort_from_amplitude(&config, destination, &client, source, &args, &prefix, &store)
+                    .await?;
             (cohort, store)
         }
         (None, None) => {
@@ -73,8 +91,16 @@ pub async fn run(config_path: Option<&Path>, args: ExportArgs) -> Result<ExitCod
     Ok(output::exit_code(&report))
 }
 
+/// Rejects a cohort whose field name cannot be built, e.g. an ID too long to fit 200
+/// characters, as invalid input before anything is read or sent.
+fn check_field_name(prefix: &FieldPrefix, name: &CohortName, id: &CohortId) -> Result<(), Failure> {
+    FieldName::build(prefix, name, id)
+        .map(drop)
+        .map_err(Failure::usage)
+}
+
 /// Reads and checks the whole file before anything is sent.
-fn cohort_from_file(file: &Path, args: &ExportArgs) -> Result<Cohort, Failure> {
+fn cohort_from_file(file: &Path, args: &ExportArgs, prefix: &FieldPrefix) -> Result<Cohort, Failure> {
     let (Some(id), Some(name)) = (&args.cohort_id, &args.cohort_name) else {
         return Err(Failure::usage(anyhow!(
             "--file needs --cohort-id and --cohort-name, e.g. --cohort-id 7khm89cz --cohort-name \"Power users\""
@@ -82,6 +108,7 @@ fn cohort_from_file(file: &Path, args: &ExportArgs) -> Result<Cohort, Failure> {
     };
     let id = CohortId::new(id).map_err(Failure::usage)?;
     let name = CohortName::new(name).map_err(Failure::usage)?;
+    check_field_name(prefix, &name, &id)?;
     let format = args.format.map(|format| match format {
         FileFormat::Csv => CohortFormat::Csv,
         FileFormat::Jsonl => CohortFormat::Jsonl,
@@ -101,8 +128,10 @@ fn cohort_from_file(file: &Path, args: &ExportArgs) -> Result<Cohort, Failure> {
 async fn cohort_from_amplitude(
     config: &Config,
     destination: &Destination,
+    qualtrics: &QualtricsClient,
     source_name: &str,
     args: &ExportArgs,
+    prefix: &FieldPrefix,
     store: &Store,
 ) -> Result<Cohort, Failure> {
     let source = config
@@ -119,6 +148,23 @@ async fn cohort_from_amplitude(
     let name = CohortName::new(&info.name)
         .with_context(|| format!("cohort {id} in source {:?}", source.name))
         .map_err(Failure::failed)?;
+    check_field_name(prefix, &name, &id)?;
+
+    // A download spends monthly quota, so the destination is checked first.
+    if let Err(error) = qualtrics
+        .get_mailing_list(&destination.directory_id, &destination.mailing_list_id)
+        .await
+    {
+        let hint = if matches!(error.status(), Some(401 | 403)) {
+            format!("; {}", connect::credentials_hint(destination))
+        } else {
+            String::new()
+        };
+        return Err(Failure::failed(anyhow!(
+            "destination {:?} is not usable, so nothing was downloaded: {error}{hint}",
+            destination.name
+        )));
+    }
 
     let options = DownloadOptions {
         prop_keys: amplitude::prop_keys(&destination.email_property),
