@@ -47,7 +47,7 @@ pub async fn run(config_path: Option<&Path>, args: CohortsArgs) -> Result<ExitCo
     } else if cohorts.is_empty() {
         println!("No cohorts in source {}.", source.name);
     } else {
-        println!("{:<12} {:>9}  {:<20}  NAME", "ID", "SIZE", "LAST COMPUTED");
+        println!("{:<12} {:>9}  {:<20}  NAME", "ID", "SIZE", "COMPUTED (UTC)");
         for cohort in &cohorts {
             println!(
                 "{:<12} {:>9}  {:<20}  {}{}",

@@ -25,7 +25,7 @@ pub async fn run(config_path: Option<&Path>, args: RunsArgs) -> Result<ExitCode,
             } else {
                 println!(
                     "{:>5}  {:<20}  {:<16}  {:<18}  {:<24}  {:>7} {:>5} {:>7} {:>6}",
-                    "RUN", "STARTED", "STATUS", "DESTINATION", "COHORT", "ENTERED", "LEFT", "SKIPPED", "FAILED"
+                    "RUN", "STARTED (UTC)", "STATUS", "DESTINATION", "COHORT", "ENTERED", "LEFT", "SKIPPED", "FAILED"
                 );
                 for run in &runs {
                     let counts = run.counts.unwrap_or_default();
@@ -112,8 +112,8 @@ fn run_json(run: &Run) -> Value {
         "cohort_name": run.cohort_name,
         "field": run.field_name,
         "source": run.source,
-        "started_at": run.started_at.to_rfc3339(),
-        "finished_at": run.finished_at.map(|t| t.to_rfc3339()),
+        "started_at": timestamp(run.started_at),
+        "finished_at": run.finished_at.map(timestamp),
         "counts": counts,
         "requests": run.requests,
         "error": run.message,
@@ -137,9 +137,9 @@ fn print_run(run: &Run) {
     println!("  cohort       {} ({})", run.cohort_name, run.cohort_id);
     println!("  field        {}", run.field_name);
     println!("  source       {}", run.source);
-    println!("  started      {}", run.started_at.to_rfc3339());
+    println!("  started      {}", timestamp(run.started_at));
     if let Some(finished) = run.finished_at {
-        println!("  finished     {}", finished.to_rfc3339());
+        println!("  finished     {}", timestamp(finished));
     }
     if let Some(c) = run.counts {
         println!(
@@ -199,4 +199,9 @@ fn truncate(text: &str, width: usize) -> String {
     let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+/// Formats a time as RFC 3339 in UTC to the second, e.g. `2026-12-04T19:42:50Z`.
+fn timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
