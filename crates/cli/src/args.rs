@@ -92,7 +92,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// What happens to members who left the cohort.
+    /// Treatment of members who left the cohort.
     #[arg(long, value_enum, default_value = "inactive")]
     pub removal: Removal,
 

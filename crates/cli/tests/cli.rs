@@ -225,7 +225,8 @@ async fn destination_check_reports_each_verdict() {
     assert_eq!(verdicts, ["ok", "ok", "ok", "ok"]);
     assert_eq!(bad.status.code(), Some(1));
     let text = stdout(&bad);
-    assert!(text.contains("credentials") && text.contains("FAILED"), "{text}");
+    assert!(text.contains("credentials"), "{text}");
+    assert!(text.contains("FAILED"), "{text}");
     assert!(!text.contains("wrongToken"), "the token leaks: {text}");
 }
 

@@ -233,7 +233,7 @@ async fn dry_run_writes_nothing() {
 }
 
 #[tokio::test]
-async fn remove_from_list_only_takes_off_contacts_it_added() {
+async fn remove_from_list_spares_prior_members() {
     let h = Harness::new().await;
     h.export_with(
         "Power users",

@@ -38,7 +38,7 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// The simulator's example seed: ada and bob on the NPS list (bob with `plan=starter`),
+    /// Starts from the simulator's example seed: ada and bob on the NPS list (bob with `plan=starter`),
     /// carol on the beta list only, dan on no list, and eve on the NPS list, unsubscribed,
     /// with `plan=enterprise` and `region=emea`.
     pub async fn new() -> Harness {
@@ -89,7 +89,7 @@ impl Harness {
             .expect("the run is recorded")
     }
 
-    /// Every contact in the directory with this email, compared case-insensitively.
+    /// Finds every contact in the directory with this email, compared case-insensitively.
     pub fn contacts_with_email(&self, email: &str) -> Vec<ContactView> {
         self.sim
             .contacts(DIRECTORY)
@@ -102,7 +102,7 @@ impl Harness {
             .collect()
     }
 
-    /// The one contact with this email; fails the test on none or a duplicate.
+    /// Finds the one contact with this email and fails the test on none or a duplicate.
     pub fn contact(&self, email: &str) -> ContactView {
         let mut found = self.contacts_with_email(email);
         assert_eq!(found.len(), 1, "contacts with email {email}: {found:?}");
@@ -117,7 +117,7 @@ impl Harness {
     }
 }
 
-/// A client with fast retries, so fault tests finish in milliseconds. Each test gets its own
+/// Builds a client with fast retries, so fault tests finish in milliseconds. Each test gets its own
 /// rate limiter registry, so tests running in parallel do not share a budget.
 pub fn client_for(sim: &Simulator, token: &str, max_attempts: u32) -> QualtricsClient {
     let mut settings = Settings::new(DatacenterId::try_from("iad1".to_owned()).unwrap());
@@ -134,7 +134,7 @@ pub fn client_for(sim: &Simulator, token: &str, max_attempts: u32) -> QualtricsC
     .expect("client builds")
 }
 
-/// A request for cohort `COHORT_ID` named `name`, not a dry run.
+/// Builds a request for cohort `COHORT_ID` named `name`, not a dry run.
 pub fn request(name: &str, members: Vec<Member>, removal: RemovalMode) -> ExportRequest {
     ExportRequest {
         destination: destination(),
