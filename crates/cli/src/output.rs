@@ -32,6 +32,7 @@ pub fn print_report(report: &RunReport, json: bool) {
 /// row report, for runs recorded in a store the user can open again.
 pub fn summary(report: &RunReport, rows_hint: bool) -> String {
     let mut text = String::new();
+
     let mode = if report.dry_run { " (dry run: nothing written)" } else { "" };
     text.push_str(&format!(
         "Run {} {}{mode}\n",
@@ -43,6 +44,7 @@ pub fn summary(report: &RunReport, rows_hint: bool) -> String {
         report.cohort_name, report.cohort_id, report.destination
     ));
     text.push_str(&format!("  field       {}\n", report.field));
+
     let c = &report.counts;
     let verb = if report.dry_run { "to enter" } else { "entered" };
     let verb_left = if report.dry_run { "to leave" } else { "left" };
@@ -57,6 +59,7 @@ pub fn summary(report: &RunReport, rows_hint: bool) -> String {
             s.missing_email, s.invalid_email, s.duplicate_email
         ));
     }
+
     for old in &report.renamed_from {
         text.push_str(&format!("  renamed     {old:?} set inactive\n"));
     }
@@ -67,6 +70,7 @@ pub fn summary(report: &RunReport, rows_hint: bool) -> String {
     if let Some(error) = &report.error {
         text.push_str(&format!("  error       {error}\n"));
     }
+
     if rows_hint && (c.failed > 0 || c.skipped > 0) {
         text.push_str(&format!(
             "  rows        cohortsync runs show {} --rows\n",

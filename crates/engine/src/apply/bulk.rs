@@ -164,8 +164,8 @@ fn fail_each(rows: Vec<WorkRow>, make: impl Fn(&WorkRow) -> Failure) -> Vec<RowR
         .collect()
 }
 
-/// Whether a report entry says the row was not written. The status strings are not documented
-/// by Qualtrics; anything other than an added or updated contact with an ID counts as failed.
+/// Checks whether a report entry marks the row as not written. Qualtrics does not document the
+/// status strings, so anything other than an added or updated contact with an ID counts as failed.
 fn report_entry_failed(entry: &ImportReportEntry) -> bool {
     let status = entry.import_status.as_deref().unwrap_or_default();
     let written = status.eq_ignore_ascii_case("added") || status.eq_ignore_ascii_case("updated");

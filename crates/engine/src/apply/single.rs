@@ -275,7 +275,7 @@ impl Writer<'_> {
     }
 }
 
-/// Whether the contact ends up on the list because of this run: it was not on the list when
+/// Decides whether the contact ends up on the list because of this run: it was not on the list when
 /// the run read it, or cohortsync had put it there before.
 fn added_by_this_run(row: &WorkRow) -> bool {
     match row.on_list {
