@@ -31,14 +31,14 @@ pub async fn open_store(config: &Config) -> Result<Store, Failure> {
 
 /// Reads a secret from the environment variable the config names. `owner` names whose secret
 /// it is in the error, e.g. `destination "nps-panel"`.
-pub fn secret_from_env(variable: &str, what: &str, owner: &str) -> Result<SecretString, Failure> {
+pub fn secret_from_env(variable: &str, secret_kind: &str, owner: &str) -> Result<SecretString, Failure> {
     match std::env::var(variable) {
         Ok(value) if !value.trim().is_empty() => Ok(SecretString::from(value.trim().to_owned())),
         Ok(_) => Err(Failure::usage(anyhow!(
-            "environment variable {variable} is empty; set it to the {what} of {owner}"
+            "environment variable {variable} is empty; set it to the {secret_kind} of {owner}"
         ))),
         Err(_) => Err(Failure::usage(anyhow!(
-            "environment variable {variable} is not set; set it to the {what} of {owner}"
+            "environment variable {variable} is not set; set it to the {secret_kind} of {owner}"
         ))),
     }
 }

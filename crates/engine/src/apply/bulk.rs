@@ -6,7 +6,7 @@ use cohortsync_domain::MemberState;
 use cohortsync_qualtrics::{ImportContact, ImportReportEntry};
 use cohortsync_store::{RowOperation, StoreError};
 
-use super::row::{Applied, Failure};
+use super::row::{fail_each, Applied, Failure};
 use super::single::failure;
 use super::{Direction, RowResult, Tally, WorkRow, Writer};
 
@@ -150,18 +150,6 @@ impl Writer<'_> {
             })
             .collect()
     }
-}
-
-fn fail_each(rows: Vec<WorkRow>, make: impl Fn(&WorkRow) -> Failure) -> Vec<RowResult> {
-    rows.into_iter()
-        .map(|row| {
-            let failure = make(&row);
-            RowResult {
-                row,
-                outcome: Err(failure),
-            }
-        })
-        .collect()
 }
 
 /// Checks whether a report entry marks the row as not written. Qualtrics does not document the

@@ -167,19 +167,24 @@ impl RowResult {
 
 /// Fails every row with one message, e.g. after the list could not be read.
 pub(crate) fn fail_all(rows: Vec<WorkRow>, message: &str, fatal: bool) -> Vec<RowResult> {
+    fail_each(rows, |row| Failure {
+        operation: match row.direction {
+            Direction::Enter => RowOperation::Update,
+            Direction::Leave => RowOperation::SetInactive,
+        },
+        message: message.to_owned(),
+        fatal,
+    })
+}
+
+/// Fails every row with the failure `make` builds for it.
+pub(crate) fn fail_each(rows: Vec<WorkRow>, make: impl Fn(&WorkRow) -> Failure) -> Vec<RowResult> {
     rows.into_iter()
         .map(|row| {
-            let operation = match row.direction {
-                Direction::Enter => RowOperation::Update,
-                Direction::Leave => RowOperation::SetInactive,
-            };
+            let failure = make(&row);
             RowResult {
                 row,
-                outcome: Err(Failure {
-                    operation,
-                    message: message.to_owned(),
-                    fatal,
-                }),
+                outcome: Err(failure),
             }
         })
         .collect()
